@@ -1,0 +1,1 @@
+"""Storage layer: settings, engine, models, migrations, queries and the embedded PostGIS."""
