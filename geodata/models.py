@@ -97,8 +97,8 @@ class Grid(Base):
     name: Mapped[str] = mapped_column(Text)
     community_code: Mapped[str] = mapped_column(ForeignKey("admin_area.code"))
     district_code: Mapped[str] = mapped_column(String(6))
-    households: Mapped[int] = mapped_column(Integer, default=0)
-    residents: Mapped[int] = mapped_column(Integer, default=0)
+    households: Mapped[int] = mapped_column(Integer, server_default="0")
+    residents: Mapped[int] = mapped_column(Integer, server_default="0")
     geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
     __table_args__ = (
         CheckConstraint("households >= 0 AND residents >= 0", name="ck_grid_counts"),
@@ -146,7 +146,7 @@ class HousingUnit(Base):
     district_code: Mapped[str] = mapped_column(String(6))
     unit_no: Mapped[str] = mapped_column(String(16))
     floor: Mapped[int] = mapped_column(SmallInteger)
-    residents: Mapped[int] = mapped_column(SmallInteger, default=0)
+    residents: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     occupancy: Mapped[str] = mapped_column(String(8))
     __table_args__ = (
         UniqueConstraint("building_id", "unit_no", name="uq_housing_unit_building_unit"),
@@ -166,8 +166,8 @@ class Compound(Base):
     name: Mapped[str] = mapped_column(Text)
     community_code: Mapped[str] = mapped_column(ForeignKey("admin_area.code"))
     district_code: Mapped[str] = mapped_column(String(6))
-    party_branch: Mapped[bool] = mapped_column(Boolean, default=False)
-    owners_committee: Mapped[bool] = mapped_column(Boolean, default=False)
+    party_branch: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    owners_committee: Mapped[bool] = mapped_column(Boolean, server_default="false")
     property_company: Mapped[str | None] = mapped_column(Text)
     fee_collection_rate: Mapped[float | None] = mapped_column(Numeric(4, 3))
     geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
@@ -262,7 +262,9 @@ class DisputeType(Base):
     name: Mapped[str] = mapped_column(Text, unique=True)
     category: Mapped[str] = mapped_column(Text)
     lead_department: Mapped[str] = mapped_column(ForeignKey("department.code"))
-    cooperating_departments: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list)
+    cooperating_departments: Mapped[list[str]] = mapped_column(
+        ARRAY(String(16)), server_default="{}"
+    )
     steps: Mapped[list[str]] = mapped_column(ARRAY(Text))
     time_limit_days: Mapped[int] = mapped_column(SmallInteger)
     __table_args__ = (
@@ -283,8 +285,8 @@ class Dispute(Base):
     geom = mapped_column(_geom("POINT"), nullable=False)
     grid_code: Mapped[str | None] = mapped_column(ForeignKey("grid.code"))
     district_code: Mapped[str] = mapped_column(String(6))
-    parties: Mapped[int] = mapped_column(SmallInteger, default=2)
-    involves_key_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    parties: Mapped[int] = mapped_column(SmallInteger, server_default="2")
+    involves_key_person: Mapped[bool] = mapped_column(Boolean, server_default="false")
     risk_level: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(12))
     lead_department: Mapped[str | None] = mapped_column(ForeignKey("department.code"))
@@ -323,7 +325,7 @@ class DisputeSubCase(Base):
     district_code: Mapped[str] = mapped_column(String(6))
     department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
     task: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(8), default="open")
+    status: Mapped[str] = mapped_column(String(8), server_default="open")
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
@@ -414,7 +416,7 @@ class PatrolTask(Base):
     due_on: Mapped[date] = mapped_column(Date)
     priority: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), server_default="open")
     __table_args__ = (
         CheckConstraint(_in("priority", TASK_PRIORITIES), name="ck_patrol_task_priority"),
         CheckConstraint(_in("status", TASK_STATUSES), name="ck_patrol_task_status"),
@@ -427,15 +429,15 @@ class EtlBatch(Base):
     kind: Mapped[str] = mapped_column(String(20))
     source_file: Mapped[str] = mapped_column(Text)
     source_sha256: Mapped[str | None] = mapped_column(String(64))
-    options: Mapped[dict] = mapped_column(JSONB, default=dict)
-    status: Mapped[str] = mapped_column(String(10), default="running")
+    options: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    status: Mapped[str] = mapped_column(String(10), server_default="running")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    rows_read: Mapped[int] = mapped_column(Integer, default=0)
-    rows_inserted: Mapped[int] = mapped_column(Integer, default=0)
-    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
-    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
-    rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    rows_read: Mapped[int] = mapped_column(Integer, server_default="0")
+    rows_inserted: Mapped[int] = mapped_column(Integer, server_default="0")
+    rows_updated: Mapped[int] = mapped_column(Integer, server_default="0")
+    rows_unchanged: Mapped[int] = mapped_column(Integer, server_default="0")
+    rows_quarantined: Mapped[int] = mapped_column(Integer, server_default="0")
     __table_args__ = (
         CheckConstraint(_in("status", BATCH_STATUSES), name="ck_etl_batch_status"),
         CheckConstraint(

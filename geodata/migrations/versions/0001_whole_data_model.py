@@ -90,8 +90,15 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("source_file", sa.Text(), nullable=False),
         sa.Column("source_sha256", sa.String(length=64), nullable=True),
-        sa.Column("options", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column(
+            "options",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'"),
+            nullable=False,
+        ),
+        sa.Column(
+            "status", sa.String(length=10), server_default=sa.text("'running'"), nullable=False
+        ),
         sa.Column(
             "started_at",
             sa.DateTime(timezone=True),
@@ -99,11 +106,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("rows_read", sa.Integer(), nullable=False),
-        sa.Column("rows_inserted", sa.Integer(), nullable=False),
-        sa.Column("rows_updated", sa.Integer(), nullable=False),
-        sa.Column("rows_unchanged", sa.Integer(), nullable=False),
-        sa.Column("rows_quarantined", sa.Integer(), nullable=False),
+        sa.Column("rows_read", sa.Integer(), server_default=sa.text("'0'"), nullable=False),
+        sa.Column("rows_inserted", sa.Integer(), server_default=sa.text("'0'"), nullable=False),
+        sa.Column("rows_updated", sa.Integer(), server_default=sa.text("'0'"), nullable=False),
+        sa.Column("rows_unchanged", sa.Integer(), server_default=sa.text("'0'"), nullable=False),
+        sa.Column("rows_quarantined", sa.Integer(), server_default=sa.text("'0'"), nullable=False),
         sa.CheckConstraint(
             "status <> 'committed' OR rows_read = rows_inserted + rows_updated + rows_unchanged + rows_quarantined",
             name="ck_etl_batch_rows_accounted",
@@ -119,8 +126,10 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("community_code", sa.String(length=12), nullable=False),
         sa.Column("district_code", sa.String(length=6), nullable=False),
-        sa.Column("party_branch", sa.Boolean(), nullable=False),
-        sa.Column("owners_committee", sa.Boolean(), nullable=False),
+        sa.Column("party_branch", sa.Boolean(), server_default=sa.text("'false'"), nullable=False),
+        sa.Column(
+            "owners_committee", sa.Boolean(), server_default=sa.text("'false'"), nullable=False
+        ),
         sa.Column("property_company", sa.Text(), nullable=True),
         sa.Column("fee_collection_rate", sa.Numeric(precision=4, scale=3), nullable=True),
         sa.Column(
@@ -154,7 +163,10 @@ def upgrade() -> None:
         sa.Column("category", sa.Text(), nullable=False),
         sa.Column("lead_department", sa.String(length=16), nullable=False),
         sa.Column(
-            "cooperating_departments", postgresql.ARRAY(sa.String(length=16)), nullable=False
+            "cooperating_departments",
+            postgresql.ARRAY(sa.String(length=16)),
+            server_default=sa.text("'{}'"),
+            nullable=False,
         ),
         sa.Column("steps", postgresql.ARRAY(sa.Text()), nullable=False),
         sa.Column("time_limit_days", sa.SmallInteger(), nullable=False),
@@ -186,8 +198,8 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("community_code", sa.String(length=12), nullable=False),
         sa.Column("district_code", sa.String(length=6), nullable=False),
-        sa.Column("households", sa.Integer(), nullable=False),
-        sa.Column("residents", sa.Integer(), nullable=False),
+        sa.Column("households", sa.Integer(), server_default=sa.text("'0'"), nullable=False),
+        sa.Column("residents", sa.Integer(), server_default=sa.text("'0'"), nullable=False),
         sa.Column(
             "geom",
             geoalchemy2.types.Geometry(
@@ -328,8 +340,10 @@ def upgrade() -> None:
         ),
         sa.Column("grid_code", sa.String(length=20), nullable=True),
         sa.Column("district_code", sa.String(length=6), nullable=False),
-        sa.Column("parties", sa.SmallInteger(), nullable=False),
-        sa.Column("involves_key_person", sa.Boolean(), nullable=False),
+        sa.Column("parties", sa.SmallInteger(), server_default=sa.text("'2'"), nullable=False),
+        sa.Column(
+            "involves_key_person", sa.Boolean(), server_default=sa.text("'false'"), nullable=False
+        ),
         sa.Column("risk_level", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("lead_department", sa.String(length=16), nullable=True),
@@ -460,7 +474,7 @@ def upgrade() -> None:
         sa.Column("district_code", sa.String(length=6), nullable=False),
         sa.Column("department_code", sa.String(length=16), nullable=False),
         sa.Column("task", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=8), server_default=sa.text("'open'"), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
@@ -481,7 +495,7 @@ def upgrade() -> None:
         sa.Column("district_code", sa.String(length=6), nullable=False),
         sa.Column("unit_no", sa.String(length=16), nullable=False),
         sa.Column("floor", sa.SmallInteger(), nullable=False),
-        sa.Column("residents", sa.SmallInteger(), nullable=False),
+        sa.Column("residents", sa.SmallInteger(), server_default=sa.text("'0'"), nullable=False),
         sa.Column("occupancy", sa.String(length=8), nullable=False),
         sa.CheckConstraint(
             "occupancy <> 'vacant' OR residents = 0", name="ck_housing_unit_vacant_empty"
@@ -503,7 +517,7 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("priority", sa.String(length=8), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=10), server_default=sa.text("'open'"), nullable=False),
         sa.CheckConstraint(
             "priority IN ('low', 'normal', 'high', 'urgent')", name="ck_patrol_task_priority"
         ),

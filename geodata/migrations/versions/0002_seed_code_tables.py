@@ -45,7 +45,10 @@ _whistle_class = sa.table(
 def upgrade() -> None:
     op.bulk_insert(
         _department,
-        [dict(zip(("code", "name", "level", "residency"), row, strict=True)) for row in DEPARTMENTS],
+        [
+            dict(zip(("code", "name", "level", "residency"), row, strict=True))
+            for row in DEPARTMENTS
+        ],
     )
     keys = (
         "code",

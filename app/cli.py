@@ -1,0 +1,173 @@
+"""The ``zongzhi`` command: database, demo data and the web server."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import click
+
+from geodata.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"错误 / error: {message}", err=True)
+    sys.exit(1)
+
+
+def _embedded(settings: Settings):  # noqa: ANN202
+    from geodata.embedded import EmbeddedCluster
+
+    return EmbeddedCluster(settings)
+
+
+def ensure_database(settings: Settings, *, migrate: bool = True):  # noqa: ANN201
+    """Start the embedded cluster when no URL is configured, migrate, and return an engine."""
+    from geodata import migrate as migrations
+    from geodata.embedded import EmbeddedError
+    from geodata.engine import make_engine
+
+    if not settings.database_url:
+        try:
+            _embedded(settings).start()
+        except EmbeddedError as exc:
+            _fail(str(exc))
+    engine = make_engine(settings)
+    if migrate:
+        migrations.upgrade(engine)
+    return engine
+
+
+@click.group(help="zongzhi — 综治中心态势感知系统 (geospatial situational awareness).")
+def main() -> None:
+    pass
+
+
+@main.group(help="Manage the database (the embedded PostGIS unless ZONGZHI_DATABASE_URL is set).")
+def db() -> None:
+    pass
+
+
+@db.command("start", help="Start the embedded PostGIS cluster (creating it on first use).")
+def db_start() -> None:
+    settings = _settings()
+    if settings.database_url:
+        _fail("ZONGZHI_DATABASE_URL is set: the embedded cluster is not used")
+    from geodata.embedded import EmbeddedError
+
+    started = time.monotonic()
+    try:
+        cluster = _embedded(settings)
+        cluster.start()
+    except EmbeddedError as exc:
+        _fail(str(exc))
+    click.echo(f"PostGIS running at {cluster.libpq_url()} ({time.monotonic() - started:.1f} s)")
+
+
+@db.command("stop", help="Stop the embedded PostGIS cluster.")
+def db_stop() -> None:
+    _embedded(_settings()).stop()
+    click.echo("stopped")
+
+
+@db.command("status", help="Show where the database is and whether it answers.")
+def db_status() -> None:
+    settings = _settings()
+    if settings.database_url:
+        from geodata.engine import make_engine
+        from geodata.queries import health
+
+        info = {"url": settings.database_url, **health(make_engine(settings))}
+    else:
+        info = _embedded(settings).status()
+    click.echo(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+
+
+@db.command("migrate", help="Apply all migrations (starts the embedded cluster if needed).")
+def db_migrate() -> None:
+    from geodata import migrate as migrations
+
+    engine = ensure_database(_settings())
+    click.echo(f"database at revision {migrations.current(engine)}")
+
+
+@db.command("reset", help="Drop every table and migrate again from scratch (data is lost).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def db_reset(yes: bool) -> None:
+    from geodata import migrate as migrations
+
+    if not yes:
+        click.confirm("This deletes all data in the database. Continue?", abort=True)
+    engine = ensure_database(_settings(), migrate=False)
+    migrations.downgrade(engine)
+    migrations.upgrade(engine)
+    click.echo(f"database reset to revision {migrations.current(engine)}")
+
+
+@db.command("url", help="Print the database URL (libpq form).")
+def db_url() -> None:
+    settings = _settings()
+    click.echo(settings.database_url or _embedded(settings).libpq_url())
+
+
+@main.group(help="Demo data.")
+def demo() -> None:
+    pass
+
+
+@demo.command("load", help="Generate and load deterministic demo data for Hohhot.")
+@click.option("--scale", type=click.Choice(["small"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=20261128, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Skip when demo data is already loaded.")
+def demo_load(scale: str, seed: int, if_empty: bool) -> None:
+    from etl.demo import DemoConfig, already_loaded, load_demo
+
+    engine = ensure_database(_settings())
+    if if_empty and already_loaded(engine):
+        click.echo("demo data already loaded; reusing it")
+        return
+    started = time.monotonic()
+    summary = load_demo(engine, DemoConfig.for_scale(scale, seed))
+    click.echo(json.dumps(summary, ensure_ascii=False))
+    click.echo(f"loaded in {time.monotonic() - started:.1f} s")
+
+
+@main.command(help="Serve the dashboard (gunicorn unless --debug).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8050, show_default=True)
+@click.option("--debug", is_flag=True, help="Dash dev server with hot reload.")
+@click.option("--workers", type=int, default=2, show_default=True)
+def serve(host: str, port: int, debug: bool, workers: int) -> None:
+    settings = _settings()
+    ensure_database(settings)
+    if debug:
+        from app.main import create_app
+
+        create_app(settings).run(host=host, port=port, debug=True)
+        return
+    # gunicorn re-imports the factory in each worker; settings come from the environment.
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    argv = [
+        gunicorn,
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--timeout",
+        "120",
+        "app.main:server()",
+    ]
+    click.echo(f"serving on http://{host}:{port}")
+    os.execv(gunicorn, argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""Component ids, one constant each, so pages, callbacks and tests agree."""
+
+LOCATION = "url"
+MAP = "map"
+AREAS = "areas-layer"
+BREADCRUMB = "breadcrumb"
+SUMMARY = "area-summary"
+LEGEND = "legend"
+PERIOD = "filter-period"
+TYPES = "filter-types"
+STATUS_LINE = "status-line"
+LANG = "lang"

@@ -1,0 +1,46 @@
+"""The Dash app factory; nothing happens at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from sqlalchemy import Engine
+
+from geodata.settings import Settings
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
+    """Build the dashboard: Flask routes, Dash pages, one engine shared by every request."""
+    from app import routes
+    from geodata.engine import make_engine
+
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        title="呼和浩特市综治中心",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        # Offline: Dash serves its own JS/CSS bundles, never a CDN.
+        serve_locally=True,
+    )
+    app.server.config["SECRET_KEY"] = settings.secret_key
+    app.server.extensions["zongzhi"] = {
+        "settings": settings,
+        "engine": engine or make_engine(settings),
+    }
+    app.server.register_blueprint(routes.blueprint)
+    app.layout = dash.html.Div(
+        [dash.page_container], lang="zh-CN" if settings.language == "zh" else "en"
+    )
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
+    return app
+
+
+def server():  # noqa: ANN201 — gunicorn factory: ``gunicorn 'app.main:server()'``
+    """The WSGI app built from environment settings."""
+    return create_app(Settings()).server

@@ -1,0 +1,252 @@
+"""研判地图: the drill-down dispute map (city → district → township → community → grid)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import dash
+import dash_leaflet as dl
+from dash import Input, Output, State, dcc, html
+from dash_extensions.javascript import Namespace
+
+from app import ids
+from app.context import engine, settings
+from app.i18n import t
+from geodata import queries
+from layers import area_density
+
+dash.register_page(__name__, path="/", title="矛盾纠纷态势图")
+
+NS = Namespace("zongzhi", "map")
+HOHHOT_CENTER = (40.82, 111.75)
+PERIODS = ("30d", "90d", "365d", "all")
+
+
+def parse_search(search: str | None) -> dict[str, str]:
+    """Query string → view state (area code, period, types)."""
+    raw = parse_qs((search or "").lstrip("?"))
+    return {k: v[-1] for k, v in raw.items() if v}
+
+
+def search_for(area: str, state: dict[str, str]) -> str:
+    """The query string that reopens ``area`` with the same filters."""
+    keep = {k: v for k, v in state.items() if k in ("period", "types") and v}
+    return "?" + urlencode({"area": area, **keep})
+
+
+def view_for(conn, search: str | None, lang: str = "zh") -> dict[str, Any]:  # noqa: ANN001
+    """Resolve the URL to an area, its path and summary; unknown codes fall back to the city."""
+    state = parse_search(search)
+    city = queries.city_code(conn)
+    if city is None:
+        return {"empty": True, "message": t("error.no_data", lang)}
+    code = state.get("area") or city
+    level = queries.level_of(conn, code)
+    message = ""
+    if level is None:
+        code, level, message = city, "city", t("error.unknown_area", lang)
+    return {
+        "empty": False,
+        "code": code,
+        "level": level,
+        "path": queries.lineage(conn, code),
+        "summary": queries.area_summary(conn, code, level),
+        "message": message,
+        "version": queries.data_version(conn),
+    }
+
+
+def breadcrumb(path: list[dict[str, str]], state: dict[str, str], lang: str = "zh") -> list:
+    crumbs: list[Any] = []
+    for i, node in enumerate(path):
+        if i:
+            crumbs.append(html.Span(" › ", className="crumb-sep"))
+        label = f"{node['name']}"
+        if i == len(path) - 1:
+            crumbs.append(
+                html.Span(label, className="crumb current", **{"data-level": node["level"]})
+            )
+        else:
+            crumbs.append(
+                dcc.Link(label, href="/" + search_for(node["code"], state), className="crumb")
+            )
+    return crumbs
+
+
+def summary_cards(summary: dict[str, int], level: str, lang: str = "zh") -> list:
+    cards = [html.Div(t(f"level.{level}", lang), className="level-tag")]
+    for key in ("grids", "residents", "disputes", "open_disputes"):
+        cards.append(
+            html.Div(
+                [
+                    html.Div(f"{summary[key]:,}", className="figure"),
+                    html.Div(t(f"summary.{key}", lang)),
+                ],
+                className="card",
+                id=f"summary-{key}",
+            )
+        )
+    return cards
+
+
+def legend(hideout: dict[str, Any], lang: str = "zh") -> list:
+    rows = [html.Div(t("legend.title", lang), className="legend-title")]
+    for color, label in area_density.legend_rows(hideout):
+        rows.append(
+            html.Div(
+                [html.Span(className="swatch", style={"background": color}), html.Span(label)],
+                className="legend-row",
+            )
+        )
+    return rows
+
+
+def layout(**query: str) -> html.Div:
+    lang = settings().language
+    base_layers: list[Any] = []
+    if settings().basemap_url:
+        base_layers.append(
+            dl.TileLayer(url=settings().basemap_url, attribution=settings().basemap_attribution)
+        )
+    with engine().connect() as conn:
+        types = queries.dispute_types(conn)
+    return html.Div(
+        [
+            dcc.Location(id=ids.LOCATION, refresh=False),
+            html.Header(
+                [html.H1(t("title", lang)), html.Nav(id=ids.BREADCRUMB, className="breadcrumb")]
+            ),
+            html.Main(
+                [
+                    html.Aside(
+                        [
+                            html.Div(id=ids.SUMMARY, className="summary"),
+                            html.Label(t("filter.period", lang)),
+                            dcc.RadioItems(
+                                id=ids.PERIOD,
+                                options=[
+                                    {"label": t(f"period.{p}", lang), "value": p} for p in PERIODS
+                                ],
+                                value=query.get("period", "365d"),
+                                inline=True,
+                            ),
+                            html.Label(t("filter.types", lang)),
+                            dcc.Dropdown(
+                                id=ids.TYPES,
+                                options=[{"label": x["name"], "value": x["code"]} for x in types],
+                                value=[v for v in query.get("types", "").split(",") if v],
+                                multi=True,
+                                placeholder=t("filter.types.all", lang),
+                            ),
+                            html.Div(id=ids.LEGEND, className="legend"),
+                            html.Div(id=ids.STATUS_LINE, className="status-line"),
+                        ],
+                        className="sidebar",
+                    ),
+                    dcc.Loading(
+                        dl.Map(
+                            [
+                                *base_layers,
+                                dl.GeoJSON(
+                                    id=ids.AREAS,
+                                    format="geobuf",
+                                    zoomToBounds=True,
+                                    style=NS("areaStyle"),
+                                    onEachFeature=NS("areaTooltip"),
+                                    hoverStyle=NS("hoverStyle"),
+                                    hideout={
+                                        "values": {},
+                                        "breaks": [],
+                                        "colors": [],
+                                        "empty": "#f0f0f0",
+                                    },
+                                ),
+                            ],
+                            id=ids.MAP,
+                            center=HOHHOT_CENTER,
+                            zoom=8,
+                            className="map",
+                            attributionControl=bool(settings().basemap_url),
+                        ),
+                        parent_className="map-wrap",
+                        delay_show=300,
+                    ),
+                ],
+            ),
+        ],
+        className="page-map",
+    )
+
+
+@dash.callback(
+    Output(ids.AREAS, "url"),
+    Output(ids.BREADCRUMB, "children"),
+    Output(ids.SUMMARY, "children"),
+    Output(ids.STATUS_LINE, "children"),
+    Input(ids.LOCATION, "search"),
+)
+def show_area(search: str | None):  # noqa: ANN201
+    """Geometry URL, breadcrumb and summary for the area in the URL."""
+    lang = settings().language
+    with engine().connect() as conn:
+        view = view_for(conn, search, lang)
+    if view["empty"]:
+        return None, [], [], view["message"]
+    state = parse_search(search)
+    hint = t("hint.grid", lang) if view["level"] == "grid" else t("hint.drill", lang)
+    url = None
+    if view["level"] != "grid":
+        url = f"/api/geo/children/{view['code']}.pbf?v={view['version']}"
+    else:
+        url = dash.no_update
+    return (
+        url,
+        breadcrumb(view["path"], state, lang),
+        summary_cards(view["summary"], view["level"], lang),
+        view["message"] or hint,
+    )
+
+
+@dash.callback(
+    Output(ids.AREAS, "hideout"),
+    Output(ids.LEGEND, "children"),
+    Input(ids.LOCATION, "search"),
+    Input(ids.PERIOD, "value"),
+    Input(ids.TYPES, "value"),
+)
+def recolour(search: str | None, period: str, types: list[str] | None):  # noqa: ANN201
+    """Values only: per-child dispute counts under the filters go to ``hideout``."""
+    lang = settings().language
+    with engine().connect() as conn:
+        view = view_for(conn, search, lang)
+        if view["empty"] or view["level"] == "grid":
+            return dash.no_update, dash.no_update
+        params = area_density.Params(
+            parent_code=view["code"],
+            parent_level=view["level"],
+            period=period or "365d",
+            type_codes=tuple(types or ()),
+        )
+        hideout = area_density.render(area_density.fetch(conn, params), params)
+    hideout["unit"] = t("unit.count", lang)
+    return hideout, legend(hideout, lang)
+
+
+@dash.callback(
+    Output(ids.LOCATION, "search"),
+    Input(ids.AREAS, "clickData"),
+    State(ids.LOCATION, "search"),
+    State(ids.PERIOD, "value"),
+    State(ids.TYPES, "value"),
+    prevent_initial_call=True,
+)
+def drill(feature: dict | None, search: str | None, period: str, types: list[str] | None):  # noqa: ANN201
+    """Clicking an area opens it (grids are the last level: the URL moves to the grid)."""
+    if not feature:
+        return dash.no_update
+    code = (feature.get("properties") or {}).get("code")
+    if not code:
+        return dash.no_update
+    state = {"period": period or "", "types": ",".join(types or [])}
+    return search_for(code, state)

@@ -1,0 +1,41 @@
+"""Flask routes beside the Dash pages: area geometry as geobuf, and the health check."""
+
+from __future__ import annotations
+
+import hashlib
+
+import geobuf
+from flask import Blueprint, Response, abort, jsonify, request
+
+from app.context import engine, settings
+from geodata import queries
+
+blueprint = Blueprint("zongzhi", __name__)
+
+
+@blueprint.get("/healthz")
+def healthz() -> Response:
+    """200 with details when the database answers, 503 otherwise."""
+    db = queries.health(engine())
+    status = 200 if db["database"] == "ok" else 503
+    return jsonify({"app": "ok", **db}), status
+
+
+@blueprint.get("/api/geo/children/<code>.pbf")
+def children_geobuf(code: str) -> Response:
+    """Simplified child polygons of one area, geobuf-encoded, cacheable by the browser."""
+    with engine().connect() as conn:
+        level = queries.level_of(conn, code)
+        if level is None or level == "grid":
+            abort(404)
+        collection = queries.children_geojson(conn, code, level)
+    body = geobuf.encode(collection)
+    etag = hashlib.sha1(body).hexdigest()
+    if request.if_none_match and etag in request.if_none_match:
+        resp = Response(status=304)
+    else:
+        resp = Response(body, mimetype="application/x-protobuf")
+    resp.set_etag(etag)
+    # The URL carries the data version (?v=), so a long max-age cannot serve stale geometry.
+    resp.headers["Cache-Control"] = f"public, max-age={settings().cache_max_age_s}"
+    return resp
