@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine
 
 from etl.crs import gcj02_to_wgs84, transform_geometry
 from etl.subdivide import representative_points, subdivide
@@ -442,8 +442,8 @@ def _disputes(cfg, rng, grid_meta, grid_geoms, grid_people):  # noqa: ANN001, AN
             if when.month in (11, 12, 1, 2, 3) or (when.month in (10, 4) and when.day >= 15):
                 break
             ages[i] = rng.uniform(0, span_days)
-    ages.sort()
-    ages = ages[::-1]  # ids grow with time
+    order = np.argsort(ages)[::-1]  # oldest first, so ids grow with time
+    ages, tcodes, grid_idx = ages[order], tcodes[order], grid_idx[order]
     src = np.array(sources)[rng.choice(len(sources), n, p=source_p)]
     eid = 0
     sid = 0
@@ -776,38 +776,28 @@ DEMO_TABLES = (
 def already_loaded(engine: Engine) -> bool:
     """True when the database already holds areas (a previous demo load or a real import)."""
     with engine.connect() as conn:
-        return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM admin_area)")).scalar())
+        return bulk.has_rows(conn, "admin_area")
 
 
 def load_demo(engine: Engine, cfg: DemoConfig) -> dict[str, int]:
     """Replace all demo tables with a fresh build, in one transaction; returns rows per table."""
     tables = generate(cfg)
-    counts: dict[str, int] = {}
     with engine.begin() as conn:
-        # dispute_event is append-only, so it is emptied by TRUNCATE (which fires no row trigger).
-        bulk.truncate(conn, list(DEMO_TABLES))
-        start = cfg.as_of - timedelta(days=400)
-        conn.execute(
-            text("SELECT zongzhi_ensure_patrol_partitions(:a, :b)"), {"a": start, "b": cfg.as_of}
-        )
-        for t in tables:
-            counts[t.name] = bulk.copy_rows(conn, t.name, t.columns, t.rows)
-            if "id" in t.columns and t.name != "patrol_visit":
-                bulk.sync_sequence(conn, t.name)
-        conn.execute(
-            text(
-                "SELECT setval('patrol_visit_id_seq', COALESCE((SELECT max(id) FROM patrol_visit), 0) + 1, false)"
-            )
-        )
-        total = sum(counts.values())
-        conn.execute(
-            text(
-                "INSERT INTO etl_batch (kind, source_file, options, status, finished_at, rows_read,"
-                " rows_inserted) VALUES ('demo', 'demo-generator', CAST(:opts AS jsonb),"
-                " 'committed', now(), :n, :n)"
-            ),
-            {"opts": json.dumps({"seed": cfg.seed, "as_of": cfg.as_of.isoformat()}), "n": total},
-        )
-        bulk.analyze(conn, list(DEMO_TABLES))
-    return counts
+        return load_tables(conn, cfg, tables)
 
+
+def load_tables(conn: Connection, cfg: DemoConfig, tables: list[Table]) -> dict[str, int]:
+    """COPY generated tables into the database inside the caller's transaction."""
+    counts: dict[str, int] = {}
+    # dispute_event is append-only, so it is emptied by TRUNCATE (which fires no row trigger).
+    bulk.truncate(conn, list(DEMO_TABLES))
+    bulk.ensure_patrol_partitions(conn, cfg.as_of - timedelta(days=400), cfg.as_of)
+    for t in tables:
+        counts[t.name] = bulk.copy_rows(conn, t.name, t.columns, t.rows)
+        if "id" in t.columns and t.name != "patrol_visit":
+            bulk.sync_sequence(conn, t.name)
+    bulk.sync_patrol_sequence(conn)
+    options = {"seed": cfg.seed, "as_of": cfg.as_of.isoformat()}
+    bulk.record_batch(conn, "demo", "demo-generator", options, sum(counts.values()))
+    bulk.analyze(conn, list(DEMO_TABLES))
+    return counts

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -69,3 +71,44 @@ def analyze(conn: Connection, tables: Sequence[str]) -> None:
     for t in tables:
         _checked(t, [])
         conn.execute(text(f'ANALYZE "{t}"'))
+
+
+def ensure_patrol_partitions(conn: Connection, start: date, end: date) -> int:
+    """Create the monthly patrol_visit partitions covering [start, end]; returns how many were new."""
+    return int(
+        conn.execute(
+            text("SELECT zongzhi_ensure_patrol_partitions(:a, :b)"), {"a": start, "b": end}
+        ).scalar()
+    )
+
+
+def sync_patrol_sequence(conn: Connection) -> None:
+    """patrol_visit's id has its own sequence (composite key on a partitioned table)."""
+    conn.execute(
+        text(
+            "SELECT setval('patrol_visit_id_seq',"
+            " COALESCE((SELECT max(id) FROM patrol_visit), 0) + 1, false)"
+        )
+    )
+
+
+def record_batch(
+    conn: Connection, kind: str, source_file: str, options: dict[str, Any], rows: int
+) -> int:
+    """Record a committed load whose rows were all inserted (the demo generator's case)."""
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO etl_batch (kind, source_file, options, status, finished_at,"
+                " rows_read, rows_inserted) VALUES (:kind, :src, CAST(:opts AS jsonb),"
+                " 'committed', now(), :n, :n) RETURNING id"
+            ),
+            {"kind": kind, "src": source_file, "opts": json.dumps(options), "n": rows},
+        ).scalar()
+    )
+
+
+def has_rows(conn: Connection, table: str) -> bool:
+    """True when ``table`` holds at least one row."""
+    _checked(table, [])
+    return bool(conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{table}")')).scalar())  # noqa: S608

@@ -33,3 +33,17 @@ window.zongzhi = Object.assign({}, window.zongzhi, {
         },
     },
 });
+
+// Drill-down on click: the URL is the state, so a copied link reopens the same view.
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    zongzhi_cb: {
+        drill: function (feature, period, types) {
+            const code = feature && feature.properties && feature.properties.code;
+            if (!code) { return window.dash_clientside.no_update; }
+            const q = new URLSearchParams({area: code});
+            if (period) { q.set("period", period); }
+            if (types && types.length) { q.set("types", types.join(",")); }
+            return "?" + q.toString();
+        },
+    },
+});

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlencode
 
 import dash
 import dash_leaflet as dl
-from dash import Input, Output, State, dcc, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html
 from dash_extensions.javascript import Namespace
 
 from app import ids
@@ -166,6 +166,7 @@ def layout(**query: str) -> html.Div:
                             id=ids.MAP,
                             center=HOHHOT_CENTER,
                             zoom=8,
+                            zoomSnap=0.25,
                             className="map",
                             attributionControl=bool(settings().basemap_url),
                         ),
@@ -233,20 +234,12 @@ def recolour(search: str | None, period: str, types: list[str] | None):  # noqa:
     return hideout, legend(hideout, lang)
 
 
-@dash.callback(
+# Clicking an area opens it. Client-side, so the clicked polygon never travels to the server.
+dash.clientside_callback(
+    ClientsideFunction(namespace="zongzhi_cb", function_name="drill"),
     Output(ids.LOCATION, "search"),
     Input(ids.AREAS, "clickData"),
-    State(ids.LOCATION, "search"),
     State(ids.PERIOD, "value"),
     State(ids.TYPES, "value"),
     prevent_initial_call=True,
 )
-def drill(feature: dict | None, search: str | None, period: str, types: list[str] | None):  # noqa: ANN201
-    """Clicking an area opens it (grids are the last level: the URL moves to the grid)."""
-    if not feature:
-        return dash.no_update
-    code = (feature.get("properties") or {}).get("code")
-    if not code:
-        return dash.no_update
-    state = {"period": period or "", "types": ",".join(types or [])}
-    return search_for(code, state)

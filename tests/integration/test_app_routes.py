@@ -1,0 +1,60 @@
+"""Flask routes of the app against the demo database (no browser)."""
+
+from __future__ import annotations
+
+import geobuf
+import pytest
+from sqlalchemy import text
+
+from app.main import create_app
+from geodata.settings import Settings
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture(scope="module")
+def client(engine, demo_db):  # noqa: ANN001, ANN201
+    app = create_app(Settings(), engine=engine)
+    return app.server.test_client()
+
+
+def test_app001_healthz(client) -> None:  # noqa: ANN001
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["app"] == "ok" and body["database"] == "ok" and body["revision"] == "0002"
+
+
+def test_app002_children_geobuf_is_cacheable(client) -> None:  # noqa: ANN001
+    resp = client.get("/api/geo/children/150100.pbf")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == "application/x-protobuf"
+    assert "max-age" in resp.headers["Cache-Control"]
+    fc = geobuf.decode(resp.data)
+    assert sorted(f["properties"]["code"] for f in fc["features"])[0] == "150102"
+    assert len(fc["features"]) == 9
+    again = client.get(
+        "/api/geo/children/150100.pbf", headers={"If-None-Match": resp.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_app003_geometry_is_simplified_per_level(client, engine) -> None:  # noqa: ANN001
+    with engine.connect() as conn:
+        raw_vertices = conn.execute(
+            text("SELECT sum(ST_NPoints(geom)) FROM admin_area WHERE level = 'district'")
+        ).scalar()
+    fc = geobuf.decode(client.get("/api/geo/children/150100.pbf").data)
+
+    def count(coords) -> int:  # noqa: ANN001
+        return 1 if isinstance(coords[0], float) else sum(count(c) for c in coords)
+
+    served = sum(count(f["geometry"]["coordinates"]) for f in fc["features"])
+    assert served < raw_vertices * 0.8
+
+
+def test_app004_unknown_or_grid_code_is_404(client, engine) -> None:  # noqa: ANN001
+    assert client.get("/api/geo/children/999999.pbf").status_code == 404
+    with engine.connect() as conn:
+        grid = conn.execute(text("SELECT code FROM grid LIMIT 1")).scalar()
+    assert client.get(f"/api/geo/children/{grid}.pbf").status_code == 404
