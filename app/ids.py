@@ -3,6 +3,7 @@
 LOCATION = "url"
 MAP = "map"
 AREAS = "areas-layer"
+GEOMETRY_URL = "areas-geometry-url"
 BREADCRUMB = "breadcrumb"
 SUMMARY = "area-summary"
 LEGEND = "legend"

@@ -114,6 +114,7 @@ def layout(**query: str) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=ids.LOCATION, refresh=False),
+            dcc.Store(id=ids.GEOMETRY_URL),
             html.Header(
                 [html.H1(t("title", lang)), html.Nav(id=ids.BREADCRUMB, className="breadcrumb")]
             ),
@@ -181,58 +182,67 @@ def layout(**query: str) -> html.Div:
 
 
 @dash.callback(
-    Output(ids.AREAS, "url"),
+    Output(ids.GEOMETRY_URL, "data"),
+    Output(ids.AREAS, "hideout"),
+    Output(ids.LEGEND, "children"),
     Output(ids.BREADCRUMB, "children"),
     Output(ids.SUMMARY, "children"),
     Output(ids.STATUS_LINE, "children"),
     Input(ids.LOCATION, "search"),
+    Input(ids.PERIOD, "value"),
+    Input(ids.TYPES, "value"),
 )
-def show_area(search: str | None):  # noqa: ANN201
-    """Geometry URL, breadcrumb and summary for the area in the URL."""
+def update_map(search: str | None, period: str, types: list[str] | None):  # noqa: ANN201
+    """A new area sends geometry URL and values together; a filter change sends values only.
+
+    The URL goes through a store to the layer *after* the values: the GeoJSON layer ignores
+    prop changes while it is fetching, so values set during a fetch would be lost.
+    """
     lang = settings().language
+    area_changed = dash.ctx.triggered_id in (None, ids.LOCATION)
     with engine().connect() as conn:
         view = view_for(conn, search, lang)
-    if view["empty"]:
-        return None, [], [], view["message"]
+        if view["empty"]:
+            return None, dash.no_update, [], [], [], view["message"]
+        hideout, legend_rows = dash.no_update, dash.no_update
+        if view["level"] != "grid":
+            hideout = area_values(conn, view, period, types, lang)
+            legend_rows = legend(hideout, lang)
+    if not area_changed:
+        return dash.no_update, hideout, legend_rows, *([dash.no_update] * 3)
     state = parse_search(search)
     hint = t("hint.grid", lang) if view["level"] == "grid" else t("hint.drill", lang)
-    url = None
+    url = dash.no_update
     if view["level"] != "grid":
         url = f"/api/geo/children/{view['code']}.pbf?v={view['version']}"
-    else:
-        url = dash.no_update
     return (
         url,
+        hideout,
+        legend_rows,
         breadcrumb(view["path"], state, lang),
         summary_cards(view["summary"], view["level"], lang),
         view["message"] or hint,
     )
 
 
-@dash.callback(
-    Output(ids.AREAS, "hideout"),
-    Output(ids.LEGEND, "children"),
-    Input(ids.LOCATION, "search"),
-    Input(ids.PERIOD, "value"),
-    Input(ids.TYPES, "value"),
-)
-def recolour(search: str | None, period: str, types: list[str] | None):  # noqa: ANN201
-    """Values only: per-child dispute counts under the filters go to ``hideout``."""
-    lang = settings().language
-    with engine().connect() as conn:
-        view = view_for(conn, search, lang)
-        if view["empty"] or view["level"] == "grid":
-            return dash.no_update, dash.no_update
-        params = area_density.Params(
-            parent_code=view["code"],
-            parent_level=view["level"],
-            period=period or "365d",
-            type_codes=tuple(types or ()),
-        )
-        hideout = area_density.render(area_density.fetch(conn, params), params)
+def area_values(conn, view: dict[str, Any], period: str, types, lang: str) -> dict[str, Any]:  # noqa: ANN001
+    """The choropleth's ``hideout`` for the children of the viewed area."""
+    params = area_density.Params(
+        parent_code=view["code"],
+        parent_level=view["level"],
+        period=period or "365d",
+        type_codes=tuple(types or ()),
+    )
+    hideout = area_density.render(area_density.fetch(conn, params), params)
     hideout["unit"] = t("unit.count", lang)
-    return hideout, legend(hideout, lang)
+    return hideout
 
+
+dash.clientside_callback(
+    "function (url) { return url || window.dash_clientside.no_update; }",
+    Output(ids.AREAS, "url"),
+    Input(ids.GEOMETRY_URL, "data"),
+)
 
 # Clicking an area opens it. Client-side, so the clicked polygon never travels to the server.
 dash.clientside_callback(

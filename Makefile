@@ -1,0 +1,50 @@
+# zongzhi — two commands on a fresh Debian machine: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8050
+
+.PHONY: install demo serve test lint unit bench db-start db-stop clean
+
+$(STAMP): pyproject.toml
+	bash scripts/system-deps.sh demo
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the embedded PostGIS, load the demo once, serve http://127.0.0.1:$(PORT)
+demo: install
+	$(BIN)/zongzhi db start
+	$(BIN)/zongzhi db migrate
+	$(BIN)/zongzhi demo load --scale small --if-empty
+	$(BIN)/zongzhi serve --port $(PORT)
+
+serve: install
+	$(BIN)/zongzhi serve --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+## Everything: lint, import contract, unit + integration (real PostGIS) + browser (system Chromium)
+test: install
+	bash scripts/system-deps.sh test
+	$(MAKE) lint
+	$(BIN)/python -m pytest -q -p no:dash
+
+unit: install
+	$(BIN)/python -m pytest -q -p no:dash tests/unit
+
+db-start: install
+	$(BIN)/zongzhi db start
+
+db-stop: install
+	$(BIN)/zongzhi db stop
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

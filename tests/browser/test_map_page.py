@@ -1,0 +1,151 @@
+"""The drill-down map in headless system Chromium."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import text
+
+from layers import area_density
+
+pytestmark = pytest.mark.browser
+
+AREA_PATHS = "#map path.leaflet-interactive"
+
+# Finds a screen point that hits a given polygon (first the centre of its box, then a grid),
+# so the test clicks inside irregular shapes the way a user would.
+FIND_POINT = """
+(index) => {
+  const paths = Array.from(document.querySelectorAll('#map path.leaflet-interactive'));
+  const order = paths.map((p, i) => [p.getBoundingClientRect(), i])
+                     .sort((a, b) => b[0].width * b[0].height - a[0].width * a[0].height);
+  const [box, i] = order[index];
+  const target = paths[i];
+  for (let n = 2; n <= 16; n *= 2) {
+    for (let a = 1; a < n; a++) for (let b = 1; b < n; b++) {
+      const x = box.left + box.width * a / n, y = box.top + box.height * b / n;
+      if (document.elementFromPoint(x, y) === target) return [x, y];
+    }
+  }
+  return null;
+}
+"""
+
+
+def _children(engine, code: str, level: str) -> int:  # noqa: ANN001
+    with engine.connect() as conn:
+        if level == "community":
+            sql = "SELECT count(*) FROM grid WHERE community_code = :c"
+        else:
+            sql = "SELECT count(*) FROM admin_area WHERE parent_code = :c"
+        return conn.execute(text(sql), {"c": code}).scalar()
+
+
+def _wait_paths(page, n: int, coloured: bool = True) -> None:  # noqa: ANN001
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('#map path.leaflet-interactive').length === n",
+        arg=n,
+        timeout=20_000,
+    )
+    if not coloured:
+        return
+    # Values and geometry travel separately; wait until some area is coloured.
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#map path.leaflet-interactive'))"
+        ".some(p => p.getAttribute('fill') !== '#f0f0f0')",
+        timeout=20_000,
+    )
+
+
+def _click_largest_area(page) -> str:  # noqa: ANN001
+    before = page.url
+    point = page.evaluate(FIND_POINT, 0)
+    assert point, "no clickable point inside the largest area"
+    page.mouse.move(point[0], point[1])
+    page.mouse.click(point[0], point[1])
+    page.wait_for_function("(u) => window.location.href !== u", arg=before, timeout=10_000)
+    return parse_qs(urlparse(page.url).query)["area"][0]
+
+
+def test_map001_city_shows_nine_districts_in_chinese(live_server, page) -> None:  # noqa: ANN001
+    p = page.page
+    p.goto(live_server + "/")
+    _wait_paths(p, 9)
+    assert "呼和浩特市" in p.locator("#breadcrumb").inner_text()
+    assert "矛盾纠纷数量" in p.locator("#legend").inner_text()
+    assert p.locator("#legend .legend-row").count() >= 2
+    assert page.errors == []
+    assert all(u.startswith(live_server) for u in page.requests), "external request made"
+
+
+def test_map002_drill_from_city_to_grid_and_back(live_server, page, engine) -> None:  # noqa: ANN001
+    p = page.page
+    p.goto(live_server + "/")
+    _wait_paths(p, 9)
+    levels = ["district", "township", "community"]
+    code = None
+    for depth, level in enumerate(levels, start=2):
+        code = _click_largest_area(p)
+        expected = _children(engine, code, level)
+        _wait_paths(p, expected, coloured=False)
+        # Exactly the children with disputes in the default period (近一年) are coloured.
+        with engine.connect() as conn:
+            values = area_density.fetch(
+                conn, area_density.Params(parent_code=code, parent_level=level)
+            )
+        p.wait_for_function(
+            "(k) => Array.from(document.querySelectorAll('#map path.leaflet-interactive'))"
+            ".filter(p => p.getAttribute('fill') !== '#f0f0f0').length === k",
+            arg=sum(1 for v in values.values() if v > 0),
+            timeout=10_000,
+        )
+        crumbs = p.locator("#breadcrumb .crumb")
+        p.wait_for_function(
+            "(n) => document.querySelectorAll('#breadcrumb .crumb').length === n", arg=depth
+        )
+        assert crumbs.count() == depth
+    # The fourth click opens a grid: the breadcrumb ends in the grid, the summary says 网格.
+    grid = _click_largest_area(p)
+    with engine.connect() as conn:
+        community = conn.execute(
+            text("SELECT community_code FROM grid WHERE code = :g"), {"g": grid}
+        ).scalar()
+    assert community == code
+    p.wait_for_function(
+        "() => document.querySelector('#breadcrumb .crumb.current')"
+        " && document.querySelector('#breadcrumb .crumb.current').dataset.level === 'grid'"
+    )
+    assert "网格" in p.locator("#area-summary").inner_text()
+    # Back to the city through the breadcrumb.
+    p.locator("#breadcrumb a.crumb").first.click()
+    _wait_paths(p, 9)
+    assert page.errors == []
+
+
+def test_map003_deep_link_and_filter(live_server, page, engine) -> None:  # noqa: ANN001
+    with engine.connect() as conn:
+        district, n = conn.execute(
+            text(
+                "SELECT parent_code, count(*) FROM admin_area WHERE level = 'township'"
+                " GROUP BY parent_code ORDER BY parent_code LIMIT 1"
+            )
+        ).one()
+    p = page.page
+    p.goto(f"{live_server}/?area={district}")
+    _wait_paths(p, n)
+    assert p.locator("#breadcrumb .crumb").count() == 2
+    legend_before = p.locator("#legend").inner_text()
+    p.get_by_text("全部", exact=True).click()
+    p.wait_for_function(
+        "(t) => document.querySelector('#legend').innerText !== t", arg=legend_before
+    )
+    assert page.errors == []
+
+
+def test_map004_unknown_area_falls_back_to_city(live_server, page) -> None:  # noqa: ANN001
+    p = page.page
+    p.goto(f"{live_server}/?area=999999")
+    _wait_paths(p, 9)
+    assert "未找到该区域" in p.locator("#status-line").inner_text()
+    assert page.errors == []
