@@ -452,7 +452,7 @@ def _disputes(cfg, rng, grid_meta, grid_geoms, grid_people):  # noqa: ANN001, AN
         gcode, dcode, _urban = grid_meta[grid_idx[i]]
         pt = representative_points(grid_geoms[grid_idx[i]], 1, rng)[0]
         t = types[str(tcodes[i])]
-        reported = end - timedelta(days=float(ages[i]), minutes=int(rng.integers(0, 600)))
+        reported = end - timedelta(days=float(ages[i]))
         due = reported + timedelta(days=t[6])
         parties = int(rng.choice([2, 2, 2, 3, 4, 6, 12, 30]))
         risk = "high" if parties >= 12 else str(rng.choice(["low", "medium"], p=[0.7, 0.3]))

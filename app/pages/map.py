@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
 import dash
 import dash_leaflet as dl
@@ -13,6 +12,7 @@ from dash_extensions.javascript import Namespace
 from app import ids
 from app.context import engine, settings
 from app.i18n import t
+from app.urlstate import parse_search, search_for
 from geodata import queries
 from layers import area_density
 
@@ -21,18 +21,6 @@ dash.register_page(__name__, path="/", title="矛盾纠纷态势图")
 NS = Namespace("zongzhi", "map")
 HOHHOT_CENTER = (40.82, 111.75)
 PERIODS = ("30d", "90d", "365d", "all")
-
-
-def parse_search(search: str | None) -> dict[str, str]:
-    """Query string → view state (area code, period, types)."""
-    raw = parse_qs((search or "").lstrip("?"))
-    return {k: v[-1] for k, v in raw.items() if v}
-
-
-def search_for(area: str, state: dict[str, str]) -> str:
-    """The query string that reopens ``area`` with the same filters."""
-    keep = {k: v for k, v in state.items() if k in ("period", "types") and v}
-    return "?" + urlencode({"area": area, **keep})
 
 
 def view_for(conn, search: str | None, lang: str = "zh") -> dict[str, Any]:  # noqa: ANN001
