@@ -58,3 +58,14 @@ def test_app004_unknown_or_grid_code_is_404(client, engine) -> None:  # noqa: AN
     with engine.connect() as conn:
         grid = conn.execute(text("SELECT code FROM grid LIMIT 1")).scalar()
     assert client.get(f"/api/geo/children/{grid}.pbf").status_code == 404
+
+
+def test_app005_healthz_reports_an_unreachable_database() -> None:
+    from geodata.engine import make_engine
+
+    dead = make_engine(Settings(), "postgresql://nobody@127.0.0.1:9/nothing")
+    client = create_app(Settings(), engine=dead).server.test_client()
+    resp = client.get("/healthz")
+    assert resp.status_code == 503
+    body = resp.get_json()
+    assert body["app"] == "ok" and body["database"] == "error" and body["detail"]
