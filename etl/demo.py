@@ -255,11 +255,11 @@ def generate(cfg: DemoConfig) -> list[Table]:
         row[4], row[5], row[6] = households, residents, geom
     grids_t.rows = [tuple(r) for r in grids_t.rows]
 
-    workers = Table("grid_worker", ("id", "name", "grid_code", "district_code", "phone"))
+    workers = Table("grid_worker", ("id", "code", "name", "grid_code", "district_code", "phone"))
     worker_names = names.people(len(grid_meta))
     worker_phones = _phones(rng, len(grid_meta))
     for i, (gcode, dcode, _urban) in enumerate(grid_meta):
-        workers.rows.append((i + 1, worker_names[i], gcode, dcode, worker_phones[i]))
+        workers.rows.append((i + 1, f"W{gcode}", worker_names[i], gcode, dcode, worker_phones[i]))
 
     disputes, subcases, events = _disputes(cfg, rng, grid_meta, grid_geoms, grid_people)
     patrols = _patrols(cfg, rng, grid_meta, bld_index)
@@ -695,6 +695,7 @@ def _whistles(cfg, rng, community_rows):  # noqa: ANN001, ANN202
         "whistle",
         (
             "id",
+            "source_ref",
             "community_code",
             "district_code",
             "category",
@@ -716,6 +717,7 @@ def _whistles(cfg, rng, community_rows):  # noqa: ANN001, ANN202
         table.rows.append(
             (
                 i,
+                f"WH-{cfg.as_of:%Y}-{i:07d}",
                 ccode,
                 dcode,
                 code,

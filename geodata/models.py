@@ -220,6 +220,8 @@ class GridWorker(Base):
 
     __tablename__ = "grid_worker"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # 工号: the natural key departmental files and the patrol app use.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(Text)
     grid_code: Mapped[str] = mapped_column(ForeignKey("grid.code"))
     district_code: Mapped[str] = mapped_column(String(6))
@@ -249,6 +251,7 @@ class KeyPerson(Base):
         CheckConstraint(
             "id_number IS NULL OR id_number ~ '^[0-9]{17}[0-9X]$'", name="ck_key_person_id_number"
         ),
+        UniqueConstraint("id_number", name="uq_key_person_id_number"),
         Index("ix_key_person_geom", "geom", postgresql_using="gist"),
         Index("ix_key_person_grid", "grid_code"),
     )
@@ -367,6 +370,7 @@ class Whistle(Base):
 
     __tablename__ = "whistle"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_ref: Mapped[str] = mapped_column(String(64), unique=True)
     community_code: Mapped[str] = mapped_column(ForeignKey("admin_area.code"))
     district_code: Mapped[str] = mapped_column(String(6))
     category: Mapped[str] = mapped_column(ForeignKey("whistle_class.code"))
@@ -401,6 +405,8 @@ class PatrolVisit(Base):
     finding: Mapped[str | None] = mapped_column(Text)
     anomaly_type: Mapped[str | None] = mapped_column(String(16))
     __table_args__ = (
+        # Re-loading a patrol log must not duplicate visits: one visit per worker per instant.
+        UniqueConstraint("worker_id", "visited_at", name="uq_patrol_visit_worker_at"),
         Index("ix_patrol_visit_geom", "geom", postgresql_using="gist"),
         Index("ix_patrol_visit_grid_at", "grid_code", "visited_at"),
         {"postgresql_partition_by": "RANGE (visited_at)"},

@@ -13,19 +13,22 @@ pytestmark = pytest.mark.browser
 
 AREA_PATHS = "#map path.leaflet-interactive"
 
-# Finds a screen point that hits a given polygon (first the centre of its box, then a grid),
-# so the test clicks inside irregular shapes the way a user would.
+# Finds a screen point inside an area, largest first, the way a user would aim a click.
 FIND_POINT = """
-(index) => {
+() => {
+  // Paths move while Leaflet animates a zoom (fitBounds after a drill); aim only when settled.
+  if (document.querySelector('#map .leaflet-zoom-anim')) return null;
+  const map = document.getElementById('map').getBoundingClientRect();
   const paths = Array.from(document.querySelectorAll('#map path.leaflet-interactive'));
-  const order = paths.map((p, i) => [p.getBoundingClientRect(), i])
+  const order = paths.map((p) => [p.getBoundingClientRect(), p])
                      .sort((a, b) => b[0].width * b[0].height - a[0].width * a[0].height);
-  const [box, i] = order[index];
-  const target = paths[i];
-  for (let n = 2; n <= 16; n *= 2) {
-    for (let a = 1; a < n; a++) for (let b = 1; b < n; b++) {
-      const x = box.left + box.width * a / n, y = box.top + box.height * b / n;
-      if (document.elementFromPoint(x, y) === target) return [x, y];
+  for (const [box, target] of order) {
+    for (let n = 2; n <= 32; n *= 2) {
+      for (let a = 1; a < n; a++) for (let b = 1; b < n; b++) {
+        const x = box.left + box.width * a / n, y = box.top + box.height * b / n;
+        if (x <= map.left || x >= map.right || y <= map.top || y >= map.bottom) continue;
+        if (document.elementFromPoint(x, y) === target) return [x, y];
+      }
     }
   }
   return null;
@@ -60,8 +63,7 @@ def _wait_paths(page, n: int, coloured: bool = True) -> None:  # noqa: ANN001
 
 def _click_largest_area(page) -> str:  # noqa: ANN001
     before = page.url
-    point = page.evaluate(FIND_POINT, 0)
-    assert point, "no clickable point inside the largest area"
+    point = page.wait_for_function(FIND_POINT, timeout=10_000).json_value()
     page.mouse.move(point[0], point[1])
     page.mouse.click(point[0], point[1])
     page.wait_for_function("(u) => window.location.href !== u", arg=before, timeout=10_000)

@@ -22,7 +22,7 @@ def test_app001_healthz(client) -> None:  # noqa: ANN001
     resp = client.get("/healthz")
     assert resp.status_code == 200
     body = resp.get_json()
-    assert body["app"] == "ok" and body["database"] == "ok" and body["revision"] == "0002"
+    assert body["app"] == "ok" and body["database"] == "ok" and body["revision"] == "0003"
 
 
 def test_app002_children_geobuf_is_cacheable(client) -> None:  # noqa: ANN001

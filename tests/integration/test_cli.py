@@ -27,7 +27,7 @@ def test_cli002_db_commands_against_a_configured_url(db_url: str) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["db", "url"], env=env).output.strip() == db_url
     migrated = runner.invoke(main, ["db", "migrate"], env=env)
-    assert migrated.exit_code == 0 and "0002" in migrated.output
+    assert migrated.exit_code == 0 and "0003" in migrated.output
     status = runner.invoke(main, ["db", "status"], env=env)
     assert json.loads(status.output)["database"] == "ok"
     refused = runner.invoke(main, ["db", "start"], env=env)

@@ -47,7 +47,7 @@ def _tables(engine) -> set[str]:  # noqa: ANN001
 
 def test_mig001_up_down_up(scratch_engine) -> None:  # noqa: ANN001
     migrate.upgrade(scratch_engine)
-    assert migrate.current(scratch_engine) == "0002"
+    assert migrate.current(scratch_engine) == "0003"
     assert MODEL_TABLES <= _tables(scratch_engine)
     migrate.downgrade(scratch_engine)
     assert migrate.current(scratch_engine) is None
@@ -339,7 +339,7 @@ def test_part001_patrol_visits_are_partitioned_by_month(conn) -> None:  # noqa: 
     )
     wid = conn.execute(
         text(
-            "INSERT INTO grid_worker (name, grid_code, district_code) VALUES ('王', 'G1', '150180')"
+            "INSERT INTO grid_worker (code, name, grid_code, district_code) VALUES ('W1', '王', 'G1', '150180')"
             " RETURNING id"
         )
     ).scalar()
