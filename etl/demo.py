@@ -21,6 +21,7 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from sqlalchemy import Connection, Engine
 
 from etl.crs import gcj02_to_wgs84, transform_geometry
+from etl.idcard import id_check_digit
 from etl.subdivide import representative_points, subdivide
 from geodata import bulk
 from geodata.seed import DISPUTE_TYPES, WHISTLE_CLASSES
@@ -178,13 +179,6 @@ def _phones(rng: np.random.Generator, n: int) -> list[str]:
     prefix = rng.choice(["133", "138", "139", "150", "152", "158", "177", "180", "186", "189"], n)
     tail = rng.integers(0, 10**8, n)
     return [f"{p}{t:08d}" for p, t in zip(prefix, tail, strict=True)]
-
-
-def id_check_digit(first17: str) -> str:
-    """GB 11643 check character (ISO 7064 MOD 11-2) of a citizen ID number."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(ch) * w for ch, w in zip(first17, weights, strict=True))
-    return "10X98765432"[total % 11]
 
 
 def _hex(geoms: Any) -> list[str | None]:

@@ -284,6 +284,7 @@ class Dispute(Base):
     type_code: Mapped[str] = mapped_column(ForeignKey("dispute_type.code"))
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     geom = mapped_column(_geom("POINT"), nullable=False)
     grid_code: Mapped[str | None] = mapped_column(ForeignKey("grid.code"))

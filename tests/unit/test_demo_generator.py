@@ -7,7 +7,8 @@ from datetime import date
 
 import shapely
 
-from etl.demo import DemoConfig, generate, id_check_digit, read_districts
+from etl.demo import DemoConfig, generate, read_districts
+from etl.idcard import id_check_digit
 
 AS_OF = date(2026, 11, 28)
 

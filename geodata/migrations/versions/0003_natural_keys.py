@@ -1,4 +1,5 @@
-"""Natural keys for idempotent loads: worker 工号, whistle reference, key person ID, visit instant.
+"""Natural keys for idempotent loads (worker 工号, whistle reference, key person ID, visit
+instant) and the address a hotline case was reported at.
 
 Revision ID: 0003
 Revises: 0002
@@ -16,6 +17,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("dispute", sa.Column("address", sa.Text(), nullable=True))
     op.add_column("grid_worker", sa.Column("code", sa.String(length=32), nullable=True))
     op.execute("UPDATE grid_worker SET code = 'W' || id WHERE code IS NULL")
     op.alter_column("grid_worker", "code", nullable=False)
@@ -37,3 +39,4 @@ def downgrade() -> None:
     op.drop_column("whistle", "source_ref")
     op.drop_constraint("grid_worker_code_key", "grid_worker", type_="unique")
     op.drop_column("grid_worker", "code")
+    op.drop_column("dispute", "address")

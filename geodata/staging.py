@@ -1,0 +1,312 @@
+"""Set-based load steps: a staging table per batch, checks in SQL, grid assignment, upsert.
+
+The ETL layer describes *what* to load (a ``StageSpec``); this module is the only place that
+turns it into SQL. Every identifier is checked against the models or the staging columns;
+every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import sql as psql
+from sqlalchemy import Connection, text
+
+from geodata import copybin
+from geodata.models import Base
+
+STAGE = "zz_stage"  # a temp table: private to this connection, gone at commit
+
+# Staging column types → PostgreSQL types; geometry arrives as EWKB and is cast on insert.
+PG_TYPES = {
+    "text": "text",
+    "int4": "integer",
+    "int8": "bigint",
+    "float8": "double precision",
+    "bool": "boolean",
+    "timestamptz": "timestamptz",
+    "date": "date",
+    "geometry": "geometry",
+    "jsonb": "jsonb",
+}
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """Columns of one batch's staging table; ``rid`` (row number in the file) is added."""
+
+    columns: dict[str, str]  # name → staging type (keys of PG_TYPES)
+    extra: dict[str, str] = field(default_factory=dict)  # filled by SQL steps, not by COPY
+
+
+def _ident(name: str) -> psql.Identifier:
+    return psql.Identifier(name)
+
+
+def _raw(conn: Connection):  # noqa: ANN202
+    return conn.connection.driver_connection
+
+
+def _check_target(table: str, columns: Sequence[str]) -> None:
+    known = Base.metadata.tables.get(table)
+    if known is None:
+        raise ValueError(f"unknown table {table!r}")
+    bad = [c for c in columns if c not in known.c]
+    if bad:
+        raise ValueError(f"unknown columns for {table}: {bad}")
+
+
+def create_stage(conn: Connection, spec: StageSpec) -> None:
+    """(Re)create the staging table with a reason column for rows rejected by SQL checks."""
+    cols = {"rid": "int8", **spec.columns, **spec.extra}
+    for t in cols.values():
+        if t not in PG_TYPES:
+            raise ValueError(f"unknown staging type {t!r}")
+    body = psql.SQL(", ").join(
+        psql.SQL("{} {}").format(_ident(name), psql.SQL(PG_TYPES[t])) for name, t in cols.items()
+    )
+    raw = _raw(conn)
+    raw.execute(psql.SQL("DROP TABLE IF EXISTS {}").format(_ident(STAGE)))
+    raw.execute(
+        psql.SQL("CREATE TEMP TABLE {} ({}, reason text, detail text) ON COMMIT DROP").format(
+            _ident(STAGE), body
+        )
+    )
+
+
+def fill_stage(conn: Connection, spec: StageSpec, frame: Any, rids: Any) -> int:
+    """Binary-COPY the batch's accepted rows into staging; geometry as EWKB."""
+    columns: dict[str, tuple[str, Any]] = {"rid": ("int8", rids)}
+    for name, t in spec.columns.items():
+        columns[name] = (t, frame[name])
+    n = copybin.copy_columns(conn, STAGE, columns)
+    raw = _raw(conn)
+    raw.execute(psql.SQL("CREATE INDEX ON {} (rid)").format(_ident(STAGE)))
+    if "geom" in spec.columns:
+        # The polygon-driven joins below probe this index once per grid or area.
+        raw.execute(psql.SQL("CREATE INDEX ON {} USING gist (geom)").format(_ident(STAGE)))
+    raw.execute(psql.SQL("ANALYZE {}").format(_ident(STAGE)))
+    return n
+
+
+def reject_where(
+    conn: Connection, reason: str, condition: str, detail_sql: str, **params: Any
+) -> int:
+    """Mark still-accepted staging rows matching ``condition`` with ``reason``.
+
+    ``condition`` and ``detail_sql`` are fixed SQL fragments written in geodata (never input);
+    values go in ``params``.
+    """
+    result = conn.execute(
+        text(
+            f"UPDATE {STAGE} s SET reason = :reason, detail = {detail_sql}"  # noqa: S608
+            f" WHERE s.reason IS NULL AND ({condition})"
+        ),
+        {"reason": reason, **params},
+    )
+    return result.rowcount
+
+
+def reject_unknown(
+    conn: Connection, column: str, ref_table: str, ref_column: str, reason: str = "unknown_code"
+) -> int:
+    """Reject rows whose ``column`` is set but not found in ``ref_table.ref_column``."""
+    _check_target(ref_table, [ref_column])
+    if column not in _stage_columns(conn):
+        raise ValueError(f"no staging column {column!r}")
+    condition = (
+        f's."{column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "{ref_table}" r'  # noqa: S608
+        f' WHERE r."{ref_column}" = s."{column}")'
+    )
+    return reject_where(
+        conn, reason, condition, f"'{column}=' || s.\"{column}\" || ' 不存在 / not found'"
+    )
+
+
+def reject_duplicates(conn: Connection, key: Sequence[str]) -> int:
+    """Keep the first row (lowest rid) per natural key; later ones are duplicates in the file."""
+    cols = _stage_columns(conn)
+    if not key or any(k not in cols for k in key):
+        raise ValueError(f"bad key {key!r}")
+    keys = ", ".join(f'"{k}"' for k in key)  # checked against the staging columns above
+    shown = " || ',' || ".join(f"COALESCE(s.\"{k}\"::text, '')" for k in key)
+    # A window over the key, not a self-join: linear in the batch size.
+    condition = (
+        f"s.rid IN (SELECT rid FROM (SELECT rid, row_number() OVER (PARTITION BY {keys}"  # noqa: S608
+        f" ORDER BY rid) AS n FROM {STAGE} WHERE reason IS NULL) d WHERE d.n > 1)"
+    )
+    detail = f"'与前面的行重复 / duplicate of an earlier row: ' || {shown}"
+    return reject_where(conn, "duplicate_in_file", condition, detail)
+
+
+def _stage_columns(conn: Connection) -> set[str]:
+    rows = conn.execute(
+        text(
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:t)"
+            " AND attnum > 0 AND NOT attisdropped"
+        ),
+        {"t": f"pg_temp.{STAGE}"},
+    ).scalars()
+    return set(rows)
+
+
+def assign_points_to_grids(conn: Connection) -> int:
+    """Set grid_code/district_code of staged points without a grid code from the grid containing them.
+
+    Driven from the polygons: one GiST probe of the staging index per grid, so the cost grows
+    with the number of grids, not with points × grids. A point on a shared edge goes to the
+    grid with the smaller code, so the answer is deterministic.
+    """
+    result = conn.execute(
+        text(
+            f"""
+            WITH hit AS (
+                SELECT DISTINCT ON (s.rid) s.rid, g.code, g.district_code
+                FROM grid g JOIN {STAGE} s ON ST_Intersects(g.geom, s.geom)
+                WHERE s.reason IS NULL AND s.grid_code IS NULL
+                ORDER BY s.rid, g.code
+            )
+            UPDATE {STAGE} s SET grid_code = hit.code, district_code = hit.district_code
+            FROM hit WHERE hit.rid = s.rid
+            """  # noqa: S608
+        )
+    )
+    return result.rowcount
+
+
+def reject_outside(conn: Connection) -> int:
+    """Points that fell in no grid: outside the city (or outside every loaded grid)."""
+    return reject_where(
+        conn,
+        "outside_area",
+        "s.grid_code IS NULL AND s.geom IS NOT NULL",
+        "'坐标不在任何网格内 / point outside every grid: ' || ST_AsText(s.geom)",
+    )
+
+
+def rejects(conn: Connection) -> list[tuple[int, str, str]]:
+    """(rid, reason, detail) of rows rejected by the SQL checks."""
+    rows = conn.execute(
+        text(f"SELECT rid, reason, detail FROM {STAGE} WHERE reason IS NOT NULL ORDER BY rid")  # noqa: S608
+    ).all()
+    return [(int(r), reason, detail or "") for r, reason, detail in rows]
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """How accepted staging rows become target rows."""
+
+    table: str
+    key: tuple[str, ...]
+    # target column → SQL expression over staging alias ``s`` (fixed fragments from the ETL spec
+    # tables, e.g. 's.code' or 'ST_Multi(s.geom)').
+    columns: dict[str, str]
+    joins: str = ""  # extra fixed JOIN clauses (e.g. to look up building ids)
+    # Partitioned tables cannot return xmax, so new rows are counted before the insert instead.
+    partitioned: bool = False
+
+
+def upsert(conn: Connection, plan: Upsert) -> tuple[int, int]:
+    """INSERT … ON CONFLICT DO UPDATE only when something changed; returns (inserted, updated)."""
+    _check_target(plan.table, [*plan.columns, *plan.key])
+    cols = list(plan.columns)
+    target = ", ".join(f'"{c}"' for c in cols)
+    select = ", ".join(plan.columns[c] for c in cols)
+    changeable = [c for c in cols if c not in plan.key]
+    sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in changeable)
+    old = ", ".join(f't."{c}"' for c in changeable)
+    new = ", ".join(f'EXCLUDED."{c}"' for c in changeable)
+    conflict = ", ".join(f'"{k}"' for k in plan.key)
+    existing = 0
+    if plan.partitioned:
+        match = " AND ".join(f't."{k}" = {plan.columns[k]}' for k in plan.key)
+        existing = int(
+            conn.execute(
+                text(
+                    f"SELECT count(*) FROM {STAGE} s WHERE s.reason IS NULL"  # noqa: S608
+                    f' AND EXISTS (SELECT 1 FROM "{plan.table}" t WHERE {match})'
+                )
+            ).scalar()
+        )
+    returning = "TRUE" if plan.partitioned else "(xmax = 0)"
+    statement = f"""
+        WITH up AS (
+            INSERT INTO "{plan.table}" AS t ({target})
+            SELECT {select} FROM {STAGE} s {plan.joins}
+            WHERE s.reason IS NULL
+            ORDER BY s.rid
+            ON CONFLICT ({conflict}) DO UPDATE SET {sets}
+            WHERE ({old}) IS DISTINCT FROM ({new})
+            RETURNING {returning} AS inserted
+        )
+        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+    """  # noqa: S608 — identifiers checked against the models, expressions fixed in code
+    inserted, updated = conn.execute(text(statement)).one()
+    if plan.partitioned:
+        accepted = accepted_count(conn)
+        changed = int(inserted)
+        inserted = accepted - existing
+        updated = changed - inserted
+    return int(inserted), int(updated)
+
+
+def accepted_count(conn: Connection) -> int:
+    return int(conn.execute(text(f"SELECT count(*) FROM {STAGE} WHERE reason IS NULL")).scalar())  # noqa: S608
+
+
+def record_batch(
+    conn: Connection,
+    *,
+    kind: str,
+    source_file: str,
+    sha256: str,
+    options: dict[str, Any],
+    status: str,
+    counts: dict[str, int],
+) -> int:
+    """One etl_batch row; its check constraint enforces read = inserted+updated+unchanged+quarantined."""
+    import json
+
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO etl_batch (kind, source_file, source_sha256, options, status,"
+                " finished_at, rows_read, rows_inserted, rows_updated, rows_unchanged,"
+                " rows_quarantined) VALUES (:kind, :src, :sha, CAST(:opts AS jsonb), :status,"
+                " now(), :read, :ins, :upd, :unch, :quar) RETURNING id"
+            ),
+            {
+                "kind": kind,
+                "src": source_file,
+                "sha": sha256,
+                "opts": json.dumps(options, ensure_ascii=False, default=str),
+                "status": status,
+                "read": counts["read"],
+                "ins": counts["inserted"],
+                "upd": counts["updated"],
+                "unch": counts["unchanged"],
+                "quar": counts["quarantined"],
+            },
+        ).scalar()
+    )
+
+
+def record_quarantine(
+    conn: Connection, batch_id: int, source_file: str, rows: Sequence[tuple[str, str, str, str]]
+) -> int:
+    """Quarantined rows: (row_ref, reason_code, detail, raw JSON text)."""
+    if not rows:
+        return 0
+    raw = _raw(conn)
+    with (
+        raw.cursor() as cur,
+        cur.copy(
+            "COPY etl_quarantine (batch_id, source_file, row_ref, reason_code, detail, raw)"
+            " FROM STDIN"
+        ) as copy,
+    ):
+        for row_ref, reason, detail, raw_json in rows:
+            copy.write_row((batch_id, source_file, row_ref, reason, detail, raw_json))
+    return len(rows)
