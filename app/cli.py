@@ -122,19 +122,35 @@ def demo() -> None:
 
 
 @demo.command("load", help="Generate and load deterministic demo data for Hohhot.")
-@click.option("--scale", type=click.Choice(["small"]), default="small", show_default=True)
+@click.option("--scale", type=click.Choice(["small", "full"]), default="small", show_default=True)
 @click.option("--seed", type=int, default=20261128, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Skip when demo data is already loaded.")
 def demo_load(scale: str, seed: int, if_empty: bool) -> None:
-    from etl.demo import DemoConfig, already_loaded, load_demo
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from etl.demo import DemoConfig, generate
+    from etl.demo_load import KIND_ORDER, RELATED_ORDER, already_loaded, load_data, table_counts
 
     engine = ensure_database(_settings())
     if if_empty and already_loaded(engine):
         click.echo("demo data already loaded; reusing it")
         return
+    cfg = DemoConfig.for_scale(scale, seed)
     started = time.monotonic()
-    summary = load_demo(engine, DemoConfig.for_scale(scale, seed))
-    click.echo(json.dumps(summary, ensure_ascii=False))
+    steps = ["generate", *KIND_ORDER, *RELATED_ORDER]
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True
+    ) as bar:
+        task = bar.add_task(f"demo {scale}: generate", total=len(steps))
+        data = generate(cfg)
+        bar.advance(task)
+
+        def progress(name: str, seconds: float, rows: int) -> None:
+            bar.update(task, advance=1, description=f"demo {scale}: {name} ({rows:,} rows)")
+
+        with engine.begin() as conn:
+            report = load_data(conn, cfg, data, progress)
+    click.echo(json.dumps(table_counts(report), ensure_ascii=False))
     click.echo(f"loaded in {time.monotonic() - started:.1f} s")
 
 
@@ -177,22 +193,25 @@ LOAD_KINDS = (
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def load(kind, path, crs, encoding, mapping, layer, dry_run, quarantine_out, as_json) -> None:  # noqa: ANN001
+    from rich.console import Console
+
     from etl.load import REASONS, LoadError, load_file
     from etl.readers import ReadError
 
     engine = ensure_database(_settings())
     try:
-        summary = load_file(
-            engine,
-            kind,
-            path,
-            crs=crs,
-            encoding=encoding,
-            mapping=mapping,
-            layer=layer,
-            dry_run=dry_run,
-            quarantine_out=quarantine_out,
-        )
+        with Console(stderr=True).status(f"loading {kind} ← {path} …"):
+            summary = load_file(
+                engine,
+                kind,
+                path,
+                crs=crs,
+                encoding=encoding,
+                mapping=mapping,
+                layer=layer,
+                dry_run=dry_run,
+                quarantine_out=quarantine_out,
+            )
     except (ReadError, LoadError) as exc:
         _fail(str(exc))
     if as_json:

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,8 @@ WHISTLE_STATUS = _choices(
     }
 )
 
+YES_NO = _choices({"true": ("是", "有", "1", "y", "yes"), "false": ("否", "无", "0", "n", "no")})
+
 # Names other systems give the catalogue's dispute types (the catalogue's own names and codes
 # are matched in the database).
 TYPE_SYNONYMS = {
@@ -196,6 +199,9 @@ KIND_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("risk_level", "choice", choices=RISK, default="low"),
         Field("resolved_at", "datetime"),
         Field("grid_code"),
+        Field("outcome"),
+        Field("satisfaction", "int", minimum=1, maximum=5),
+        Field("involves_key_person", "choice", choices=YES_NO, default="false"),
     ),
     "patrols": (
         Field("worker_code", required=True),
@@ -247,12 +253,16 @@ class LoadSummary:
     seconds: float = 0.0
     encoding: str | None = None
     source_crs: str | None = None
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per stage, for bench/
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def balanced(self) -> bool:
         return self.read == self.inserted + self.updated + self.unchanged + self.quarantined
+
+
+Detail = str | Callable[[pd.Index], Any]
 
 
 @dataclass
@@ -267,47 +277,78 @@ class _Verdicts:
         self.reason = np.full(self.n, None, dtype=object)
         self.detail = np.full(self.n, None, dtype=object)
 
-    def mark(self, mask: np.ndarray, reason: str, details: Any) -> None:
-        fresh = np.asarray(mask, dtype=bool) & (self.reason == None)  # noqa: E711 — elementwise
+    def mark(self, mask: Any, reason: str, detail: Detail) -> None:
+        """Flag rows in ``mask`` not flagged yet; details are built only for those rows."""
+        fresh = np.asarray(mask, dtype=bool) & self.ok
         if not fresh.any():
             return
-        self.reason[fresh] = reason
-        det = np.asarray(details, dtype=object) if not isinstance(details, str) else details
-        self.detail[fresh] = det[fresh] if not isinstance(det, str) else det
+        where = np.flatnonzero(fresh)
+        self.reason[where] = reason
+        if isinstance(detail, str):
+            self.detail[where] = detail
+        else:
+            self.detail[where] = np.asarray(list(detail(pd.Index(where))), dtype=object)
 
     @property
     def ok(self) -> np.ndarray:
-        return self.reason == None  # noqa: E711
+        return pd.isna(self.reason)
+
+
+def _shows(name: str, values: pd.Series) -> Callable[[pd.Index], Any]:
+    """Detail builder: 'column=value' for the flagged positions."""
+    return lambda where: [f"{name}={values.iloc[i]!r}" for i in where]
 
 
 def _text(series: pd.Series) -> pd.Series:
-    s = series.astype(object).where(series.notna(), None)
-    s = s.map(lambda v: str(v).strip() if v is not None else None)
-    return s.where(s != "", None)
+    """Stripped strings; empty and missing become None."""
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+        series = (
+            series.astype(object)
+            .where(series.notna(), None)
+            .map(lambda v: v if v is None else str(v))
+        )
+    s = series.astype("string").str.strip()
+    s = s.where(s != "", None)
+    return s.astype(object).where(s.notna(), None)
 
 
-def _parse_datetime(series: pd.Series) -> pd.Series:
-    """Local (Asia/Shanghai) unless the value says otherwise; returns tz-aware UTC."""
-    raw = series.astype(object).where(series.notna(), None)
+_DATE_SEPARATORS = {"年": "-", "月": "-", "日": " ", "/": "-"}
 
-    def one(v: Any) -> pd.Timestamp | None:
-        if v is None:
-            return None
-        if isinstance(v, str):
-            v = v.strip().replace("年", "-").replace("月", "-").replace("日", " ").replace("/", "-")
-            if not v:
-                return None
-        try:
-            ts = pd.Timestamp(v)
-        except (ValueError, TypeError, OverflowError):
-            return pd.NaT
-        if ts is pd.NaT:
-            return pd.NaT
-        if ts.tzinfo is None:
-            ts = ts.tz_localize(TZ)
-        return ts.tz_convert("UTC")
 
-    return raw.map(one)
+def _localise(ts: pd.Series) -> pd.Series:
+    if ts.dt.tz is None:
+        return ts.dt.tz_localize(TZ, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    return ts.dt.tz_convert("UTC")
+
+
+def _parse_datetime(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(UTC timestamps, unparseable mask). Local Asia/Shanghai unless the value says otherwise."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return _localise(series), np.zeros(len(series), dtype=bool)
+    text = _text(series)
+    present = text.notna().to_numpy()
+    cleaned = text.astype("string")
+    for old, new in _DATE_SEPARATORS.items():
+        cleaned = cleaned.str.replace(old, new, regex=False)
+    cleaned = cleaned.str.strip()
+    parsed = pd.to_datetime(cleaned, errors="coerce", format="mixed")
+    if pd.api.types.is_datetime64_any_dtype(parsed):
+        out = _localise(parsed)
+    else:  # mixed offsets in one column: element by element
+        out = pd.Series(
+            [pd.NaT if pd.isna(x) else _one_timestamp(x) for x in cleaned], index=series.index
+        )
+        out = pd.to_datetime(out, utc=True)
+    bad = present & out.isna().to_numpy()
+    return out, bad
+
+
+def _one_timestamp(value: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    return ts.tz_localize(TZ) if ts.tzinfo is None else ts
 
 
 def _validate(table: SourceTable, kind: str) -> tuple[pd.DataFrame, _Verdicts, int]:
@@ -318,41 +359,49 @@ def _validate(table: SourceTable, kind: str) -> tuple[pd.DataFrame, _Verdicts, i
     clean: dict[str, Any] = {}
     for f in KIND_FIELDS[kind]:
         raw = frame[f.name] if f.name in frame.columns else pd.Series([None] * n, index=frame.index)
-        text = _text(raw)
-        missing = text.isna().to_numpy()
+        if f.type == "datetime":
+            ts, bad = _parse_datetime(raw)
+            if pd.api.types.is_datetime64_any_dtype(raw):
+                missing = raw.isna().to_numpy()
+            else:
+                missing = _text(raw).isna().to_numpy()
+            if f.required:
+                v.mark(missing, "missing_required", f"{f.name} 为空 / {f.name} is empty")
+            v.mark(bad, "unparseable_date", _shows(f.name, raw))
+            clean[f.name] = ts.where(~bad, pd.NaT)
+            continue
+        if f.type == "int" and pd.api.types.is_numeric_dtype(raw):
+            num = raw.astype("Float64")
+            missing = num.isna().to_numpy()
+            bad = np.zeros(n, dtype=bool) | ((~missing) & (num.fillna(0) % 1 != 0).to_numpy(bool))
+        else:
+            text = _text(raw)
+            missing = text.isna().to_numpy()
+            if f.type == "int":
+                num = pd.to_numeric(text, errors="coerce").astype("Float64")
+                bad = (~missing) & (num.isna().to_numpy() | (num.fillna(0) % 1 != 0).to_numpy(bool))
         if f.required:
             v.mark(missing, "missing_required", f"{f.name} 为空 / {f.name} is empty")
         if f.type == "int":
-            num = pd.to_numeric(text, errors="coerce")
-            bad = (~missing) & (num.isna().to_numpy() | (num.fillna(0) % 1 != 0).to_numpy())
-            v.mark(bad, "unparseable_number", text.map(lambda x, c=f.name: f"{c}={x!r}").to_numpy())
+            v.mark(bad, "unparseable_number", _shows(f.name, raw))
             out_of_range = np.zeros(n, dtype=bool)
             if f.minimum is not None:
-                out_of_range |= (num < f.minimum).fillna(False).to_numpy()
+                out_of_range |= (num < f.minimum).fillna(False).to_numpy(bool)
             if f.maximum is not None:
-                out_of_range |= (num > f.maximum).fillna(False).to_numpy()
-            v.mark(
-                out_of_range, "invalid_value", text.map(lambda x, c=f.name: f"{c}={x}").to_numpy()
-            )
-            values = num.where(~bad, None)
+                out_of_range |= (num > f.maximum).fillna(False).to_numpy(bool)
+            v.mark(out_of_range, "invalid_value", _shows(f.name, raw))
+            values = num.mask(bad)
             if f.default is not None:
                 values = values.fillna(f.default)
-            clean[f.name] = pd.array(values, dtype="Int64")
-        elif f.type == "datetime":
-            ts = _parse_datetime(text)
-            bad = (~missing) & ts.map(lambda x: x is pd.NaT).to_numpy(dtype=bool)
-            v.mark(bad, "unparseable_date", text.map(lambda x, c=f.name: f"{c}={x!r}").to_numpy())
-            clean[f.name] = pd.to_datetime(
-                ts.where(~pd.Series(bad, index=ts.index), None), utc=True
-            )
+            clean[f.name] = values.round().astype("Int64")
         elif f.type == "choice":
             assert f.choices is not None
-            mapped = text.map(lambda x, ch=f.choices: ch.get(x.lower()) if x is not None else None)
+            mapped = text.astype("string").str.lower().map(f.choices)
             bad = (~missing) & mapped.isna().to_numpy()
-            v.mark(bad, "invalid_value", text.map(lambda x, c=f.name: f"{c}={x!r}").to_numpy())
+            v.mark(bad, "invalid_value", _shows(f.name, raw))
             if f.default is not None:
-                mapped = mapped.where(~(missing), f.default)
-            clean[f.name] = mapped
+                mapped = mapped.where(~missing, f.default)
+            clean[f.name] = mapped.astype(object).where(mapped.notna(), None)
         else:
             clean[f.name] = text
     repaired = _validate_geometry(table, kind, v, clean)
@@ -366,33 +415,28 @@ def _validate_geometry(table: SourceTable, kind: str, v: _Verdicts, clean: dict[
     allowed, required = KIND_GEOMETRY[kind]
     frame = table.frame
     n = len(frame)
-    geoms = (
-        np.asarray(frame.geometry.values, dtype=object)
-        if "geometry" in frame.columns
-        else np.full(n, None, dtype=object)
-    )
-    missing = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
+    if "geometry" in frame.columns:
+        geoms = np.asarray(frame.geometry.values, dtype=object).copy()
+    else:
+        geoms = np.full(n, None, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     broken = np.zeros(n, dtype=bool)
     for pos in table.geometry_errors:
         broken[pos] = True
-    v.mark(
-        broken,
-        "invalid_geometry",
-        np.array([table.geometry_errors.get(i, "") for i in range(n)], dtype=object),
-    )
+    v.mark(broken, "invalid_geometry", lambda where: [table.geometry_errors[i] for i in where])
     if required:
         v.mark(missing & ~broken, "empty_geometry", "没有几何 / no geometry")
-    present = ~missing
-    types = np.array([g.geom_type if g is not None and not g.is_empty else "" for g in geoms])
-    wrong = present & ~np.isin(types, allowed)
+    type_ids = shapely.get_type_id(geoms)
+    allowed_ids = [int(getattr(shapely.GeometryType, t.upper())) for t in allowed]
+    wrong = ~missing & ~np.isin(type_ids, allowed_ids)
     v.mark(
         wrong,
         "wrong_geometry_type",
-        np.array([f"{t}, expected {'/'.join(allowed)}" for t in types], dtype=object),
+        lambda where: [f"{geoms[i].geom_type}, expected {'/'.join(allowed)}" for i in where],
     )
     repaired = 0
     if "Polygon" in allowed:
-        invalid = present & ~wrong & ~shapely.is_valid(geoms.astype(object))
+        invalid = ~missing & ~wrong & ~shapely.is_valid(geoms)
         for i in np.flatnonzero(invalid):
             fixed = shapely.make_valid(geoms[i], method="structure", keep_collapsed=False)
             polys = [
@@ -417,7 +461,9 @@ def _kind_rules(kind: str, clean: dict[str, Any], v: _Verdicts) -> None:
         ids = clean["id_number"]
         bad = np.array([x is not None and not valid_id_number(str(x)) for x in ids], dtype=bool)
         v.mark(
-            bad, "invalid_id_number", ids.map(lambda x: f"id_number={mask_id_number(x)}").to_numpy()
+            bad,
+            "invalid_id_number",
+            lambda where: [f"id_number={mask_id_number(ids.iloc[i])}" for i in where],
         )
     if kind == "housing-units":
         vacant_with_people = (clean["occupancy"] == "vacant").to_numpy(dtype=bool) & (
@@ -543,26 +589,35 @@ def load_table(
         encoding=table.encoding,
         source_crs=table.source_crs,
     )
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        summary.steps[name] = round(now - clock, 3)
+        clock = now
+
     clean, verdicts, summary.repaired = _validate(table, kind)
-    renames = STAGE_NAMES.get(kind, {})
-    clean = clean.rename(columns=renames)
+    step("validate")
+    clean = clean.rename(columns=STAGE_NAMES.get(kind, {}))
     accepted = np.flatnonzero(verdicts.ok)
     staging.create_stage(conn, plan.stage)
     stage_frame = clean.iloc[accepted]
-    if "geom" not in plan.stage.columns and "geom" in stage_frame.columns:
-        stage_frame = stage_frame.drop(columns=["geom"])
     if kind == "patrols" and len(accepted):
         times = stage_frame["visited_at"]
         bulk.ensure_patrol_partitions(conn, times.min().date(), times.max().date())
     staging.fill_stage(conn, plan.stage, stage_frame, accepted.astype(np.int64))
+    step("copy")
     staging.reject_duplicates(conn, plan.key)
     for check in plan.checks:
         check(conn)
+    step("checks")
     db_rejects = staging.rejects(conn)
     for rid, reason, detail in db_rejects:
         verdicts.reason[rid] = reason
         verdicts.detail[rid] = detail
     summary.inserted, summary.updated = staging.upsert(conn, plan.upsert)
+    step("upsert")
     accepted_after = int(verdicts.ok.sum())
     summary.unchanged = accepted_after - summary.inserted - summary.updated
     quarantine = [
@@ -597,6 +652,7 @@ def load_table(
     staging.record_quarantine(conn, summary.batch_id, table.source_file, quarantine)
     if summary.inserted or summary.updated:
         bulk.analyze(conn, [plan.upsert.table])
+    step("record")
     return summary, quarantine
 
 

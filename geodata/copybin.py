@@ -137,11 +137,11 @@ def _enc_int(pg_type: str) -> Callable[[Any], _Fixed]:
         arr, null = _numbers(values)
         if arr.dtype.kind == "f":
             if not np.isfinite(arr).all() or (arr != np.trunc(arr)).any():
-                raise ValueError(f"{pg_type} column holds non-integral numbers")
+                raise ValueError("non-integral numbers")
             if len(arr) and (arr.min() < lo or arr.max() >= float(hi) + 1):
-                raise ValueError(f"{pg_type} column holds values out of range")
+                raise ValueError(f"values out of the {pg_type} range")
         elif len(arr) and arr.dtype.kind in "iu" and (arr.min() < lo or arr.max() > hi):
-            raise ValueError(f"{pg_type} column holds values out of range")
+            raise ValueError(f"values out of the {pg_type} range")
         return _fixed(arr, be_dtype, null)
 
     return encode
@@ -168,31 +168,39 @@ def _enc_bytes_list(null: np.ndarray, items: list[Any]) -> _Var:
     return _var(null, lengths, np.frombuffer(b"".join(items), dtype=np.uint8))
 
 
-def _utf8(null: np.ndarray, strings: list[str]) -> _Var:
+def _utf8(null: np.ndarray, strings: list[str], joined: str | None = None) -> _Var:
     """UTF-8 of many strings in one encode call: join with NUL, then split on the NUL bytes."""
     if not strings:
         return _var(null, np.zeros(0, np.int64), np.zeros(0, np.uint8))
     try:
-        joined = np.frombuffer("\x00".join(strings).encode("utf-8"), dtype=np.uint8)
+        if joined is None:
+            joined = "\x00".join(strings)
+        data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
     except TypeError as exc:
-        raise ValueError(f"text column holds a non-string value: {exc}") from None
+        raise ValueError(f"a non-string value: {exc}") from None
     except UnicodeEncodeError as exc:
-        raise ValueError(f"text column holds a string UTF-8 cannot encode: {exc}") from None
+        raise ValueError(f"a string UTF-8 cannot encode: {exc}") from None
     # UTF-8 never produces a 0x00 byte inside a multi-byte character, so 0x00 is our separator.
-    seps = np.flatnonzero(joined == 0)
+    seps = np.flatnonzero(data == 0)
     if len(seps) != len(strings) - 1:
         raise ValueError("text values must not contain NUL characters (PostgreSQL rejects them)")
-    bounds = np.concatenate(([-1], seps, [len(joined)]))
+    bounds = np.concatenate(([-1], seps, [len(data)]))
     lengths = np.diff(bounds) - 1
-    return _var(null, lengths, np.delete(joined, seps))
+    return _var(null, lengths, np.delete(data, seps))
 
 
 def _enc_text(values: Any) -> _Var:
     if isinstance(values, np.ndarray) and values.dtype.kind in "US":
         values = values.astype(str).astype(object)
     arr = _object_array(values)
-    null = np.asarray(pd.isna(arr), dtype=bool)
-    return _utf8(null, arr[~null].tolist())
+    strings = arr.tolist()
+    try:
+        # Optimistic: with no NULLs this join is all that is needed (NULL detection costs more).
+        joined = "\x00".join(strings)
+    except TypeError:
+        null = np.asarray(pd.isna(arr), dtype=bool)
+        return _utf8(null, arr[~null].tolist())
+    return _utf8(np.zeros(len(arr), dtype=bool), strings, joined)
 
 
 def _enc_bytea(values: Any) -> _Var:
@@ -202,49 +210,46 @@ def _enc_bytea(values: Any) -> _Var:
     try:
         return _enc_bytes_list(null, items)
     except TypeError as exc:
-        raise ValueError(f"bytea column holds a non-bytes value: {exc}") from None
+        raise ValueError(f"a non-bytes value: {exc}") from None
 
 
-def _enc_geometry(values: Any) -> _Var:
+def _enc_geometry(values: Any) -> _Fixed | _Var:
     arr = _object_array(values)
-    null = np.asarray(pd.isna(arr), dtype=bool)
-    present = arr[~null]
-    if len(present) and not isinstance(present[0], shapely.Geometry):
-        try:
-            arr = shapely.from_wkb(np.where(null, None, arr))
-        except Exception as exc:  # noqa: BLE001 - shapely raises its own error types
-            raise ValueError(f"geometry column holds values that are not WKB: {exc}") from None
-    elif len(present) and not shapely.is_geometry(present).all():
-        raise ValueError("geometry column mixes geometries with other values")
-    if len(present):
-        points = _ewkb_points(arr, null)
-        if points is not None:
-            return points
+    if not shapely.is_valid_input(arr).all():  # not only geometries and None: WKB, NaN, pd.NA
+        null = np.asarray(pd.isna(arr), dtype=bool)
+        arr = np.where(null, None, arr)
+        if not shapely.is_valid_input(arr).all():
+            try:
+                arr = shapely.from_wkb(arr)
+            except (shapely.errors.ShapelyError, TypeError, ValueError) as exc:
+                raise ValueError(f"values that are neither geometries nor WKB: {exc}") from None
+    null = shapely.is_missing(arr)
+    points = _ewkb_points(arr, null)
+    if points is not None:
+        return points
     wkb = shapely.to_wkb(shapely.set_srid(arr, SRID), include_srid=True)
     return _enc_bytes_list(null, wkb[~null].tolist())
 
 
 # EWKB of a 2-D point: byte order 1 (little-endian), uint32 type 1 with the SRID flag set,
 # uint32 SRID, float64 x, float64 y -- 25 bytes, so a column of points is fixed-width.
-_EWKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("xy", "<f8", 2)])
-_EWKB_SRID_FLAG = 0x20000000
+_EWKB_POINT_HEAD = np.frombuffer(struct.pack("<BII", 1, 1 | 0x20000000, SRID), dtype=np.uint8)
 
 
 def _ewkb_points(geoms: np.ndarray, null: np.ndarray) -> _Fixed | None:
     """EWKB built from coordinates when every non-NULL value is a non-empty 2-D point."""
-    present = geoms[~null]
-    if not (
-        (shapely.get_type_id(present) == 0).all()
-        and not shapely.has_z(present).any()
-        and not shapely.is_empty(present).any()
+    if null.all() or not (
+        ((shapely.get_type_id(geoms) == 0) | null).all()  # a missing value's type id is -1
+        and ((shapely.get_coordinate_dimension(geoms) == 2) | null).all()  # no Z, no M
+        and not shapely.is_empty(geoms).any()
     ):
         return None
-    rows = np.zeros(len(geoms), dtype=_EWKB_POINT)
-    rows["order"] = 1
-    rows["type"] = 1 | _EWKB_SRID_FLAG
-    rows["srid"] = SRID
-    rows["xy"][~null] = shapely.get_coordinates(present)
-    return _Fixed(rows.view(np.uint8).reshape(len(geoms), _EWKB_POINT.itemsize), null)
+    n = len(geoms)
+    rows = np.empty((n, 25), dtype=np.uint8)
+    rows[:, :9] = _EWKB_POINT_HEAD
+    rows[:, 9:17] = shapely.get_x(geoms).astype("<f8").view(np.uint8).reshape(n, 8)
+    rows[:, 17:] = shapely.get_y(geoms).astype("<f8").view(np.uint8).reshape(n, 8)
+    return _Fixed(rows, null)
 
 
 def _datetimes(values: Any, *, wall_clock: bool) -> np.ndarray:
@@ -289,7 +294,7 @@ def _enc_jsonb(values: Any) -> _Var:
     try:
         texts = [version + (v if isinstance(v, str) else dumps(v)) for v in arr[~null].tolist()]
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"jsonb column holds a value JSON cannot encode: {exc}") from None
+        raise ValueError(f"a value JSON cannot encode: {exc}") from None
     return _utf8(null, texts)
 
 
@@ -340,11 +345,13 @@ def _slice(values: Any, start: int, stop: int) -> Any:
     return values[start:stop]
 
 
-def _scatter_blocks(buf: np.ndarray, pos: np.ndarray, block: np.ndarray) -> None:
-    """Write row i of ``block`` (n, w) at ``buf[pos[i]:pos[i] + w]`` for every row at once."""
-    w = block.shape[1]
-    if w:
-        buf[(pos[:, None] + np.arange(w)).ravel()] = block.ravel()
+def _scatter_bytes(buf: np.ndarray, pos: np.ndarray, columns: list[Any]) -> None:
+    """Write byte column j (a constant or one byte per row) at ``pos + j``; advances ``pos``."""
+    # One fancy assignment per byte offset moves n bytes at once, without building an (n, width)
+    # index matrix; constants (field count, length words of NULL-free columns) are broadcast.
+    for byte in columns:
+        buf[pos] = byte
+        pos += 1
 
 
 def _scatter_var(buf: np.ndarray, pos: np.ndarray, col: _Var) -> None:
@@ -370,40 +377,39 @@ def encode_rows(
     if n == 0:
         return b""
     encoded: list[_Fixed | _Var] = []
-    for pg_type, values in columns:
+    for i, (pg_type, values) in enumerate(columns):
         part = values if (start, stop) == (0, n_all) else _slice(values, start, stop)
         try:
             encoded.append(_ENCODERS[pg_type](part))
         except ValueError as exc:
-            raise ValueError(f"{pg_type} column: {exc}") from None
+            raise ValueError(f"column {i} ({pg_type}): {exc}") from None
 
-    # A row is runs of bytes whose width is the same in every row ("blocks": the field count,
-    # length words, non-NULL fixed payloads), separated by variable-length payloads. Fixed
-    # columns with NULLs are turned into variable ones: a NULL field has no payload.
-    segments: list[np.ndarray | _Var] = []
-    pending: list[np.ndarray] = [
-        np.broadcast_to(np.frombuffer(struct.pack("!h", len(columns)), np.uint8), (n, 2))
-    ]
+    # A row is runs of "byte columns" (one byte per row at a fixed distance from the previous
+    # variable-length payload: the field count, length words, non-NULL fixed-width payloads),
+    # separated by variable-length payloads. A fixed-width column with NULLs is turned into a
+    # variable-length one, as a NULL field has no payload.
+    segments: list[list[Any] | _Var] = []
+    pending: list[Any] = list(struct.pack("!h", len(columns)))
     for col in encoded:
         if isinstance(col, _Fixed) and not col.null.any():
-            width = col.payload.shape[1]
-            length = np.frombuffer(struct.pack("!i", width), np.uint8)
-            pending += [np.broadcast_to(length, (n, 4)), col.payload]
+            pending += struct.pack("!i", col.payload.shape[1])  # constant length word
+            pending += list(np.ascontiguousarray(col.payload.T))
             continue
         if isinstance(col, _Fixed):
             width = col.payload.shape[1]
             lengths = np.where(col.null, -1, width).astype(np.int64)
             col = _Var(lengths, col.payload[~col.null].ravel())
-        pending.append(col.lengths.astype(">i4").view(np.uint8).reshape(n, 4))
-        segments.append(np.hstack(pending))
-        segments.append(col)
+        pending += list(
+            np.ascontiguousarray(col.lengths.astype(">i4").view(np.uint8).reshape(n, 4).T)
+        )
+        segments += [pending, col]
         pending = []
     if pending:
-        segments.append(np.hstack(pending))
+        segments.append(pending)
 
     sizes = np.zeros(n, dtype=np.int64)
     for seg in segments:
-        sizes += np.maximum(seg.lengths, 0) if isinstance(seg, _Var) else seg.shape[1]
+        sizes += np.maximum(seg.lengths, 0) if isinstance(seg, _Var) else len(seg)
     pos = np.cumsum(sizes) - sizes  # each row's start offset
     buf = np.empty(int(sizes.sum()), dtype=np.uint8)
     for seg in segments:
@@ -411,8 +417,7 @@ def encode_rows(
             _scatter_var(buf, pos, seg)
             pos += np.maximum(seg.lengths, 0)
         else:
-            _scatter_blocks(buf, pos, seg)
-            pos += seg.shape[1]
+            _scatter_bytes(buf, pos, seg)
     return buf.tobytes()
 
 

@@ -85,6 +85,6 @@ def demo_cfg():  # noqa: ANN201
 @pytest.fixture(scope="session")
 def demo_db(engine: Engine, demo_cfg) -> dict[str, int]:  # noqa: ANN001
     """Load the small demo once per session (committed); tests must not change it."""
-    from etl.demo import load_demo
+    from etl.demo_load import load_demo, table_counts
 
-    return load_demo(engine, demo_cfg)
+    return table_counts(load_demo(engine, demo_cfg))

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import text
 
-from etl.demo import DEMO_TABLES, generate, load_tables
+from etl.demo import generate
+from etl.demo_load import DEMO_TABLES, load_data
 from geodata import queries
 
 pytestmark = pytest.mark.db
@@ -28,14 +29,14 @@ def test_demo001_load_is_deterministic(engine, demo_cfg) -> None:  # noqa: ANN00
     for _ in range(2):
         with engine.connect() as conn:
             tx = conn.begin()
-            load_tables(conn, cfg, generate(cfg))
+            load_data(conn, cfg, generate(cfg))
             prints.append(_fingerprint(conn))
             tx.rollback()
     assert prints[0] == prints[1]
     other = replace(cfg, seed=100)
     with engine.connect() as conn:
         tx = conn.begin()
-        load_tables(conn, other, generate(other))
+        load_data(conn, other, generate(other))
         assert _fingerprint(conn)["grid"] != prints[0]["grid"]
         tx.rollback()
 

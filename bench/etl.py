@@ -1,0 +1,148 @@
+"""Full-scale ETL benchmark: the whole Hohhot demo through the load path, and a baseline.
+
+    python bench/etl.py [--seed N] [--baseline-rows 200000]
+
+Prints figures (rows, seconds, rows/s per table; point→grid assignment for all patrols) and, in
+the same run, our loader against ``GeoDataFrame.to_postgis`` on the same patrol rows. It asserts
+nothing: targets are read by people, not enforced by tests. Uses its own database
+``zongzhi_bench`` in the embedded cluster (or ZONGZHI_BENCH_DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from etl.demo import DemoConfig, generate
+from etl.demo_load import load_data
+from etl.load import load_table
+from etl.readers import SourceTable
+from geodata import migrate
+from geodata.engine import make_engine
+from geodata.settings import Settings
+
+
+def bench_url() -> str:
+    url = os.environ.get("ZONGZHI_BENCH_DATABASE_URL")
+    if url:
+        return url
+    from geodata.embedded import EmbeddedCluster
+
+    cluster = EmbeddedCluster(Settings())
+    cluster.start()
+    cluster.ensure_database("zongzhi_bench")
+    return cluster.url("zongzhi_bench")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seed", type=int, default=20261128)
+    ap.add_argument("--baseline-rows", type=int, default=200_000)
+    ap.add_argument("--out", default="bench/out/etl.json")
+    args = ap.parse_args()
+
+    url = bench_url()
+    engine = make_engine(Settings(), url)
+    migrate.upgrade(engine)
+    cfg = DemoConfig.for_scale("full", args.seed)
+
+    t0 = time.perf_counter()
+    data = generate(cfg)
+    t_generate = time.perf_counter() - t0
+    print(f"generate (full scale, in memory): {t_generate:.1f} s")
+
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        report = load_data(conn, cfg, data)
+    t_load = time.perf_counter() - t0
+
+    rows = []
+    for kind, summary in report["kinds"].items():
+        secs = report["seconds"][kind]
+        rows.append((kind, summary["read"], secs, summary["steps"]))
+    for table, info in report["related"].items():
+        rows.append((table, info["given"], report["seconds"][table], {}))
+    print(f"\n{'table':<18}{'rows':>12}{'seconds':>10}{'rows/s':>12}  steps")
+    for name, n, secs, steps in rows:
+        rate = n / secs if secs else float("inf")
+        detail = " ".join(f"{k}={v:.2f}" for k, v in steps.items())
+        print(f"{name:<18}{n:>12,}{secs:>10.2f}{rate:>12,.0f}  {detail}")
+    patrol_steps = report["kinds"]["patrols"]["steps"]
+    print(f"\nwhole load (COPY, checks, assignment, upsert, indexes, ANALYZE): {t_load:.1f} s")
+    print(f"generate + load: {t_generate + t_load:.1f} s (target ≤ 90 s for the load)")
+    print(
+        f"point→grid assignment + checks for {report['kinds']['patrols']['read']:,} patrols: "
+        f"{patrol_steps['checks']:.1f} s"
+    )
+
+    # Baseline: the same patrol rows, our loader vs GeoDataFrame.to_postgis.
+    n = args.baseline_rows
+    sample = data.kinds["patrols"].iloc[:n].copy()
+    with engine.connect() as conn:
+        tx = conn.begin()
+        conn.execute(text("TRUNCATE patrol_visit"))
+        t0 = time.perf_counter()
+        summary, _ = load_table(
+            conn,
+            "patrols",
+            SourceTable(
+                frame=sample,
+                source_crs="EPSG:4326",
+                encoding=None,
+                layer=None,
+                unmapped_columns=[],
+                source_file="bench:patrols",
+            ),
+        )
+        t_ours = time.perf_counter() - t0
+        tx.rollback()
+    plain = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    t0 = time.perf_counter()
+    sample.to_postgis("bench_to_postgis", plain, if_exists="replace", index=False, chunksize=50_000)
+    t_to_postgis = time.perf_counter() - t0
+    with plain.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_to_postgis"))
+    ours_rate = n / t_ours
+    base_rate = n / t_to_postgis
+    print(f"\nbaseline on {n:,} patrol rows:")
+    print(
+        f"  ours (validate + COPY + assign grids + upsert): {t_ours:6.2f} s  {ours_rate:>10,.0f} rows/s"
+    )
+    print(
+        f"  GeoDataFrame.to_postgis (insert only):          {t_to_postgis:6.2f} s  {base_rate:>10,.0f} rows/s"
+    )
+    print(f"  ratio ours / to_postgis: {ours_rate / base_rate:.1f}x (target ≥ 5x)")
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "generate_s": t_generate,
+                "load_s": t_load,
+                "report": report,
+                "baseline": {
+                    "rows": n,
+                    "ours_s": t_ours,
+                    "to_postgis_s": t_to_postgis,
+                    "ratio": ours_rate / base_rate,
+                    "ours_steps": summary.steps,
+                },
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )
+    )
+    print(f"\nfigures written to {out}")
+
+
+if __name__ == "__main__":
+    main()
