@@ -48,3 +48,7 @@ db-stop: install
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+
+## Benchmarks (figures and ratios against baselines; not tests). Needs the embedded PostGIS.
+bench: install
+	$(BIN)/python -m bench.etl

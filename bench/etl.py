@@ -1,6 +1,6 @@
 """Full-scale ETL benchmark: the whole Hohhot demo through the load path, and a baseline.
 
-    python bench/etl.py [--seed N] [--baseline-rows 200000]
+    python -m bench.etl [--seed N] [--baseline-rows 200000]     (from the repository root)
 
 Prints figures (rows, seconds, rows/s per table; point→grid assignment for all patrols) and, in
 the same run, our loader against ``GeoDataFrame.to_postgis`` on the same patrol rows. It asserts

@@ -500,6 +500,24 @@ def _kind_rules(kind: str, clean: dict[str, Any], v: _Verdicts) -> None:
         )
 
 
+def _mark_duplicates(clean: pd.DataFrame, key: list[str], v: _Verdicts) -> None:
+    """Later rows with the natural key of an earlier valid row are duplicates within the file."""
+    ok = v.ok
+    keys = clean.loc[ok, key]
+    later = keys.duplicated(keep="first").to_numpy()
+    mask = np.zeros(len(clean), dtype=bool)
+    mask[np.flatnonzero(ok)[later]] = True
+    v.mark(
+        mask,
+        "duplicate_in_file",
+        lambda where: [
+            "与前面的行重复 / duplicate of an earlier row: "
+            + ",".join(str(clean[k].iloc[i]) for k in key)
+            for i in where
+        ],
+    )
+
+
 def _raw_json(frame: pd.DataFrame, pos: int) -> str:
     row = frame.iloc[pos]
     out: dict[str, Any] = {}
@@ -589,6 +607,7 @@ def load_table(
         encoding=table.encoding,
         source_crs=table.source_crs,
     )
+    staging.tune_for_bulk(conn)
     clock = time.perf_counter()
 
     def step(name: str) -> None:
@@ -600,6 +619,7 @@ def load_table(
     clean, verdicts, summary.repaired = _validate(table, kind)
     step("validate")
     clean = clean.rename(columns=STAGE_NAMES.get(kind, {}))
+    _mark_duplicates(clean, list(plan.key), verdicts)
     accepted = np.flatnonzero(verdicts.ok)
     staging.create_stage(conn, plan.stage)
     stage_frame = clean.iloc[accepted]
@@ -608,7 +628,6 @@ def load_table(
         bulk.ensure_patrol_partitions(conn, times.min().date(), times.max().date())
     staging.fill_stage(conn, plan.stage, stage_frame, accepted.astype(np.int64))
     step("copy")
-    staging.reject_duplicates(conn, plan.key)
     for check in plan.checks:
         check(conn)
     step("checks")

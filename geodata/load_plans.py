@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from geodata import staging
-from geodata.staging import STAGE, StageSpec, Upsert
+from geodata.staging import RESOLVED, STAGE, StageSpec, Upsert
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,21 @@ def _exec(sql: str) -> Callable[[Connection], object]:
     return run
 
 
+def _resolve(select_sql: str) -> Callable[[Connection], object]:
+    return lambda conn: staging.resolve(conn, select_sql)
+
+
+def _missing(reason: str, column: str, detail: str) -> Callable[[Connection], object]:
+    return lambda conn: staging.reject_where(conn, reason, staging.resolved_missing(column), detail)
+
+
+_OUTSIDE = _missing(
+    "outside_area",
+    "grid_code",
+    "'坐标不在任何网格内 / point outside every grid: ' || ST_AsText(s.geom)",
+)
+
+
 def _unknown(column: str, table: str, ref: str) -> Callable[[Connection], object]:
     return lambda conn: staging.reject_unknown(conn, column, table, ref)
 
@@ -40,11 +55,6 @@ def _district_from(column: str, table: str, ref: str) -> Callable[[Connection], 
         f'UPDATE {STAGE} s SET district_code = r.district_code FROM "{table}" r'  # noqa: S608
         f' WHERE r."{ref}" = s."{column}" AND s.reason IS NULL'
     )
-
-
-def _assign_when_missing(conn: Connection) -> object:
-    """Rows with a point but no grid code get the grid that contains the point."""
-    return staging.assign_points_to_grids(conn)
 
 
 _GEOM_POINT = "ST_SetSRID(s.geom, 4326)"
@@ -181,19 +191,17 @@ PLANS: dict[str, LoadPlan] = {
                 "floor": "int4",
                 "residents": "int4",
                 "occupancy": "text",
-            },
-            extra={"building_id": "int8", "district_code": "text"},
+            }
         ),
         key=("building_code", "unit_no"),
         checks=(
-            _exec(
-                f"""UPDATE {STAGE} s SET building_id = b.id, district_code = b.district_code
-                    FROM building b WHERE b.code = s.building_code"""  # noqa: S608
+            _resolve(
+                f"SELECT s.rid, b.id AS building_id, b.district_code FROM {STAGE} s"
+                " LEFT JOIN building b ON b.code = s.building_code WHERE s.reason IS NULL"
             ),
-            lambda conn: staging.reject_where(
-                conn,
+            _missing(
                 "unknown_code",
-                "s.building_id IS NULL",
+                "building_id",
                 "'building_code=' || COALESCE(s.building_code, '') || ' 不存在 / not found'",
             ),
         ),
@@ -201,13 +209,14 @@ PLANS: dict[str, LoadPlan] = {
             "housing_unit",
             ("building_id", "unit_no"),
             {
-                "building_id": "s.building_id",
-                "district_code": "s.district_code",
+                "building_id": "r.building_id",
+                "district_code": "r.district_code",
                 "unit_no": "s.unit_no",
                 "floor": "s.floor",
                 "residents": "COALESCE(s.residents, 0)",
                 "occupancy": "s.occupancy",
             },
+            joins=f"JOIN {RESOLVED} r ON r.rid = s.rid",
         ),
     ),
     "grid-workers": LoadPlan(
@@ -295,21 +304,36 @@ PLANS: dict[str, LoadPlan] = {
                 "satisfaction": "int4",
                 "involves_key_person": "text",
                 "geom": "geometry",
-            },
-            extra={"district_code": "text"},
+            }
         ),
         key=("source", "source_ref"),
         checks=(
-            # The type may be given by code (property) or by name (房产物业).
-            _exec(
-                f"""UPDATE {STAGE} s SET type_code = t.code FROM dispute_type t
-                    WHERE s.type_code = t.name"""  # noqa: S608
+            # The type may be given by code (property) or by name (房产物业); a given grid code
+            # must exist, otherwise the grid comes from the point.
+            _resolve(
+                "SELECT s.rid, COALESCE(t1.code, t2.code) AS type_code,"
+                " COALESCE(g.code, hit.grid_code) AS grid_code,"
+                " COALESCE(g.district_code, hit.district_code) AS district_code,"
+                " (s.grid_code IS NOT NULL AND g.code IS NULL) AS bad_grid"
+                f" FROM {STAGE} s"
+                " LEFT JOIN dispute_type t1 ON t1.code = s.type_code"
+                " LEFT JOIN dispute_type t2 ON t2.name = s.type_code"
+                " LEFT JOIN grid g ON g.code = s.grid_code"
+                f" LEFT JOIN {staging.grid_hit('s2.grid_code IS NULL')} ON hit.rid = s.rid"
+                " WHERE s.reason IS NULL"
             ),
-            _unknown("type_code", "dispute_type", "code"),
-            _unknown("grid_code", "grid", "code"),
-            _district_from("grid_code", "grid", "code"),
-            _assign_when_missing,
-            staging.reject_outside,
+            _missing(
+                "unknown_code",
+                "type_code",
+                "'type=' || COALESCE(s.type_code, '') || ' 不在类案目录中 / not in the catalogue'",
+            ),
+            lambda conn: staging.reject_where(
+                conn,
+                "unknown_code",
+                f"s.rid IN (SELECT rid FROM {RESOLVED} WHERE bad_grid)",
+                "'grid_code=' || s.grid_code || ' 不存在 / not found'",
+            ),
+            _OUTSIDE,
         ),
         upsert=Upsert(
             "dispute",
@@ -317,14 +341,14 @@ PLANS: dict[str, LoadPlan] = {
             {
                 "source": "s.source",
                 "source_ref": "s.source_ref",
-                "type_code": "s.type_code",
+                "type_code": "r.type_code",
                 "title": "s.title",
                 "description": "s.description",
                 "address": "s.address",
                 "reported_at": "s.reported_at",
                 "geom": _GEOM_POINT,
-                "grid_code": "s.grid_code",
-                "district_code": "s.district_code",
+                "grid_code": "r.grid_code",
+                "district_code": "r.district_code",
                 "parties": "COALESCE(s.parties, 2)",
                 "risk_level": "s.risk_level",
                 "status": "s.status",
@@ -335,7 +359,7 @@ PLANS: dict[str, LoadPlan] = {
                 "satisfaction": "s.satisfaction",
                 "involves_key_person": "COALESCE(s.involves_key_person::boolean, false)",
             },
-            joins="JOIN dispute_type t ON t.code = s.type_code",
+            joins=f"JOIN {RESOLVED} r ON r.rid = s.rid JOIN dispute_type t ON t.code = r.type_code",
         ),
     ),
     "patrols": LoadPlan(
@@ -347,52 +371,45 @@ PLANS: dict[str, LoadPlan] = {
                 "finding": "text",
                 "anomaly_type": "text",
                 "geom": "geometry",
-            },
-            extra={
-                "worker_id": "int8",
-                "building_id": "int8",
-                "grid_code": "text",
-                "district_code": "text",
-            },
+            }
         ),
         key=("worker_code", "visited_at"),
         checks=(
-            _exec(
-                f"UPDATE {STAGE} s SET worker_id = w.id FROM grid_worker w"  # noqa: S608
-                " WHERE w.code = s.worker_code"
+            _resolve(
+                "SELECT s.rid, w.id AS worker_id, b.id AS building_id, hit.grid_code,"
+                f" hit.district_code FROM {STAGE} s"
+                " LEFT JOIN grid_worker w ON w.code = s.worker_code"
+                " LEFT JOIN building b ON b.code = s.building_code"
+                f" LEFT JOIN {staging.grid_hit()} ON hit.rid = s.rid"
+                " WHERE s.reason IS NULL"
             ),
-            lambda conn: staging.reject_where(
-                conn,
+            _missing(
                 "unknown_code",
-                "s.worker_id IS NULL",
+                "worker_id",
                 "'worker_code=' || COALESCE(s.worker_code, '') || ' 不存在 / not found'",
             ),
-            _exec(
-                f"UPDATE {STAGE} s SET building_id = b.id FROM building b"  # noqa: S608
-                " WHERE b.code = s.building_code"
-            ),
             lambda conn: staging.reject_where(
                 conn,
                 "unknown_code",
-                "s.building_code IS NOT NULL AND s.building_id IS NULL",
+                "s.building_code IS NOT NULL AND " + staging.resolved_missing("building_id"),
                 "'building_code=' || s.building_code || ' 不存在 / not found'",
             ),
-            _assign_when_missing,
-            staging.reject_outside,
+            _OUTSIDE,
         ),
         upsert=Upsert(
             "patrol_visit",
             ("worker_id", "visited_at"),
             {
-                "worker_id": "s.worker_id",
+                "worker_id": "r.worker_id",
                 "visited_at": "s.visited_at",
-                "grid_code": "s.grid_code",
-                "district_code": "s.district_code",
-                "building_id": "s.building_id",
+                "grid_code": "r.grid_code",
+                "district_code": "r.district_code",
+                "building_id": "r.building_id",
                 "geom": _GEOM_POINT,
                 "finding": "s.finding",
                 "anomaly_type": "s.anomaly_type",
             },
+            joins=f"JOIN {RESOLVED} r ON r.rid = s.rid",
             partitioned=True,
         ),
     ),

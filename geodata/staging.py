@@ -15,9 +15,41 @@ from psycopg import sql as psql
 from sqlalchemy import Connection, text
 
 from geodata import copybin
-from geodata.models import Base
+from geodata.bulk import check_names
 
 STAGE = "zz_stage"  # a temp table: private to this connection, gone at commit
+# Lookups (ids, codes, grids) land in a second temp table built in one pass, instead of UPDATEs
+# of the staging table: updating millions of staged rows rewrites them and their indexes.
+RESOLVED = "zz_resolved"
+
+
+def grid_hit(where: str = "TRUE") -> str:
+    """Subquery ``hit(rid, grid_code, district_code)``: the grid each staged point falls in.
+
+    Driven from the polygons: one GiST probe of the staging index per grid, so the cost grows
+    with the number of grids, not with points × grids. A point on a shared edge goes to the
+    grid with the smaller code, so the answer is deterministic. ``where`` is a fixed fragment.
+    """
+    return (
+        "(SELECT DISTINCT ON (s2.rid) s2.rid, g.code AS grid_code, g.district_code"  # noqa: S608
+        f" FROM grid g JOIN {STAGE} s2 ON ST_Intersects(g.geom, s2.geom)"
+        f" WHERE s2.reason IS NULL AND ({where}) ORDER BY s2.rid, g.code) hit"
+    )
+
+
+def resolve(conn: Connection, select_sql: str) -> None:
+    """Build the lookup table from a fixed SELECT over the staging table (alias ``s``)."""
+    raw = _raw(conn)
+    raw.execute(psql.SQL("DROP TABLE IF EXISTS {}").format(_ident(RESOLVED)))
+    conn.execute(text(f"CREATE TEMP TABLE {RESOLVED} ON COMMIT DROP AS {select_sql}"))
+    raw.execute(psql.SQL("CREATE UNIQUE INDEX ON {} (rid)").format(_ident(RESOLVED)))
+    raw.execute(psql.SQL("ANALYZE {}").format(_ident(RESOLVED)))
+
+
+def resolved_missing(column: str) -> str:
+    """Condition for reject_where: the lookup found nothing for ``column``."""
+    return f"s.rid IN (SELECT rid FROM {RESOLVED} WHERE {column} IS NULL)"  # noqa: S608
+
 
 # Staging column types → PostgreSQL types; geometry arrives as EWKB and is cast on insert.
 PG_TYPES = {
@@ -49,13 +81,19 @@ def _raw(conn: Connection):  # noqa: ANN202
     return conn.connection.driver_connection
 
 
-def _check_target(table: str, columns: Sequence[str]) -> None:
-    known = Base.metadata.tables.get(table)
-    if known is None:
-        raise ValueError(f"unknown table {table!r}")
-    bad = [c for c in columns if c not in known.c]
-    if bad:
-        raise ValueError(f"unknown columns for {table}: {bad}")
+def tune_for_bulk(conn: Connection) -> None:
+    """Session settings for one load transaction (SET LOCAL: they end with it).
+
+    No statement timeout (the app's is for interactive pages); no JIT, whose compile time is
+    paid again by every large statement of a load; room for sorts and index builds in memory.
+    """
+    for setting in (
+        "SET LOCAL statement_timeout = 0",
+        "SET LOCAL jit = off",
+        "SET LOCAL work_mem = '256MB'",
+        "SET LOCAL maintenance_work_mem = '1GB'",
+    ):
+        conn.execute(text(setting))
 
 
 def create_stage(conn: Connection, spec: StageSpec) -> None:
@@ -113,7 +151,7 @@ def reject_unknown(
     conn: Connection, column: str, ref_table: str, ref_column: str, reason: str = "unknown_code"
 ) -> int:
     """Reject rows whose ``column`` is set but not found in ``ref_table.ref_column``."""
-    _check_target(ref_table, [ref_column])
+    check_names(ref_table, [ref_column])
     if column not in _stage_columns(conn):
         raise ValueError(f"no staging column {column!r}")
     condition = (
@@ -125,22 +163,6 @@ def reject_unknown(
     )
 
 
-def reject_duplicates(conn: Connection, key: Sequence[str]) -> int:
-    """Keep the first row (lowest rid) per natural key; later ones are duplicates in the file."""
-    cols = _stage_columns(conn)
-    if not key or any(k not in cols for k in key):
-        raise ValueError(f"bad key {key!r}")
-    keys = ", ".join(f'"{k}"' for k in key)  # checked against the staging columns above
-    shown = " || ',' || ".join(f"COALESCE(s.\"{k}\"::text, '')" for k in key)
-    # A window over the key, not a self-join: linear in the batch size.
-    condition = (
-        f"s.rid IN (SELECT rid FROM (SELECT rid, row_number() OVER (PARTITION BY {keys}"  # noqa: S608
-        f" ORDER BY rid) AS n FROM {STAGE} WHERE reason IS NULL) d WHERE d.n > 1)"
-    )
-    detail = f"'与前面的行重复 / duplicate of an earlier row: ' || {shown}"
-    return reject_where(conn, "duplicate_in_file", condition, detail)
-
-
 def _stage_columns(conn: Connection) -> set[str]:
     rows = conn.execute(
         text(
@@ -150,40 +172,6 @@ def _stage_columns(conn: Connection) -> set[str]:
         {"t": f"pg_temp.{STAGE}"},
     ).scalars()
     return set(rows)
-
-
-def assign_points_to_grids(conn: Connection) -> int:
-    """Set grid_code/district_code of staged points without a grid code from the grid containing them.
-
-    Driven from the polygons: one GiST probe of the staging index per grid, so the cost grows
-    with the number of grids, not with points × grids. A point on a shared edge goes to the
-    grid with the smaller code, so the answer is deterministic.
-    """
-    result = conn.execute(
-        text(
-            f"""
-            WITH hit AS (
-                SELECT DISTINCT ON (s.rid) s.rid, g.code, g.district_code
-                FROM grid g JOIN {STAGE} s ON ST_Intersects(g.geom, s.geom)
-                WHERE s.reason IS NULL AND s.grid_code IS NULL
-                ORDER BY s.rid, g.code
-            )
-            UPDATE {STAGE} s SET grid_code = hit.code, district_code = hit.district_code
-            FROM hit WHERE hit.rid = s.rid
-            """  # noqa: S608
-        )
-    )
-    return result.rowcount
-
-
-def reject_outside(conn: Connection) -> int:
-    """Points that fell in no grid: outside the city (or outside every loaded grid)."""
-    return reject_where(
-        conn,
-        "outside_area",
-        "s.grid_code IS NULL AND s.geom IS NOT NULL",
-        "'坐标不在任何网格内 / point outside every grid: ' || ST_AsText(s.geom)",
-    )
 
 
 def rejects(conn: Connection) -> list[tuple[int, str, str]]:
@@ -210,7 +198,7 @@ class Upsert:
 
 def upsert(conn: Connection, plan: Upsert) -> tuple[int, int]:
     """INSERT … ON CONFLICT DO UPDATE only when something changed; returns (inserted, updated)."""
-    _check_target(plan.table, [*plan.columns, *plan.key])
+    check_names(plan.table, [*plan.columns, *plan.key])
     cols = list(plan.columns)
     target = ", ".join(f'"{c}"' for c in cols)
     select = ", ".join(plan.columns[c] for c in cols)
@@ -219,13 +207,16 @@ def upsert(conn: Connection, plan: Upsert) -> tuple[int, int]:
     old = ", ".join(f't."{c}"' for c in changeable)
     new = ", ".join(f'EXCLUDED."{c}"' for c in changeable)
     conflict = ", ".join(f'"{k}"' for k in plan.key)
+    accepted = accepted_count(conn)
+    if accepted >= BULK_MIN_ROWS and not _has_rows(conn, plan.table):
+        return _bulk_insert(conn, plan, target, select), 0
     existing = 0
     if plan.partitioned:
         match = " AND ".join(f't."{k}" = {plan.columns[k]}' for k in plan.key)
         existing = int(
             conn.execute(
                 text(
-                    f"SELECT count(*) FROM {STAGE} s WHERE s.reason IS NULL"  # noqa: S608
+                    f"SELECT count(*) FROM {STAGE} s {plan.joins} WHERE s.reason IS NULL"  # noqa: S608
                     f' AND EXISTS (SELECT 1 FROM "{plan.table}" t WHERE {match})'
                 )
             ).scalar()
@@ -245,11 +236,56 @@ def upsert(conn: Connection, plan: Upsert) -> tuple[int, int]:
     """  # noqa: S608 — identifiers checked against the models, expressions fixed in code
     inserted, updated = conn.execute(text(statement)).one()
     if plan.partitioned:
-        accepted = accepted_count(conn)
         changed = int(inserted)
         inserted = accepted - existing
         updated = changed - inserted
     return int(inserted), int(updated)
+
+
+# A first load of this many rows into an empty table takes the bulk path below.
+BULK_MIN_ROWS = 50_000
+
+
+def _has_rows(conn: Connection, table: str) -> bool:
+    return bool(conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{table}")')).scalar())  # noqa: S608
+
+
+def _bulk_insert(conn: Connection, plan: Upsert, target: str, select: str) -> int:
+    """Into an empty table: drop foreign keys and secondary indexes, insert, then re-create them.
+
+    Re-adding a foreign key checks all rows in one join and CREATE INDEX sorts once, where the
+    row-by-row path pays a trigger and an index insertion per row. Unique and primary-key
+    indexes stay, so keys are enforced throughout; the DDL comes from the catalogue itself and
+    everything is inside the load's transaction.
+    """
+    table = plan.table
+    fks = conn.execute(
+        text(
+            "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', CAST(:t AS text), conname),"
+            " format('ALTER TABLE %I ADD CONSTRAINT %I %s', CAST(:t AS text), conname, pg_get_constraintdef(oid))"
+            " FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) AND contype = 'f'"
+        ),
+        {"t": table},
+    ).all()
+    indexes = conn.execute(
+        text(
+            "SELECT format('DROP INDEX %I', c.relname), pg_get_indexdef(i.indexrelid)"
+            " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = CAST(:t AS regclass) AND NOT i.indisunique AND NOT i.indisprimary"
+        ),
+        {"t": table},
+    ).all()
+    for drop, _ in [*fks, *indexes]:
+        conn.exec_driver_sql(drop)
+    inserted = conn.execute(
+        text(
+            f'INSERT INTO "{table}" ({target}) SELECT {select} FROM {STAGE} s {plan.joins}'  # noqa: S608
+            " WHERE s.reason IS NULL ORDER BY s.rid"
+        )
+    ).rowcount
+    for _, create in [*indexes, *fks]:
+        conn.exec_driver_sql(create)
+    return int(inserted)
 
 
 def accepted_count(conn: Connection) -> int:

@@ -323,3 +323,62 @@ def test_load011_cli_bad_input_is_one_clear_line(db_url, tmp_path) -> None:  # n
     assert len([ln for ln in no_crs.output.splitlines() if ln.strip()]) == 1
     bad_kind = runner.invoke(main, ["load", "spaceships", "x.csv"], env=env)
     assert bad_kind.exit_code == 2
+
+
+def _schema_of(conn, table: str) -> set[str]:  # noqa: ANN001
+    rows = conn.execute(
+        text(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass)"
+            " UNION ALL SELECT pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = CAST(:t AS regclass)"
+        ),
+        {"t": table},
+    ).scalars()
+    return set(rows)
+
+
+def test_load012_bulk_first_load_restores_keys_and_indexes(conn, demo_db) -> None:  # noqa: ANN001
+    import pandas as pd
+
+    from etl.readers import SourceTable
+    from geodata.staging import BULK_MIN_ROWS
+
+    before = _schema_of(conn, "housing_unit")
+    conn.execute(text("TRUNCATE housing_unit CASCADE"))
+    buildings = (
+        conn.execute(text("SELECT code FROM building ORDER BY code LIMIT 200")).scalars().all()
+    )
+    n = BULK_MIN_ROWS + 1000
+    frame = pd.DataFrame(
+        {
+            "building_code": [buildings[i % len(buildings)] for i in range(n)],
+            "unit_no": [f"B-{i}" for i in range(n)],
+            "floor": [1 + i % 30 for i in range(n)],
+            "residents": [i % 4 for i in range(n)],
+            "occupancy": ["owner"] * n,
+            "row_ref": [f"row {i}" for i in range(n)],
+        }
+    )
+    frame.loc[5, "building_code"] = "NO-SUCH-BUILDING"
+    table = SourceTable(
+        frame=frame,
+        source_crs=None,
+        encoding=None,
+        layer=None,
+        unmapped_columns=[],
+        source_file="bulk-test",
+    )
+    summary, quarantine = loader.load_table(conn, "housing-units", table)
+    assert (summary.inserted, summary.quarantined) == (n - 1, 1)
+    assert quarantine[0][1] == "unknown_code"
+    assert _schema_of(conn, "housing_unit") == before
+    assert conn.execute(text("SELECT count(*) FROM housing_unit")).scalar() == n - 1
+    # The restored foreign key is enforced again.
+    with pytest.raises(Exception, match="foreign key"):
+        with conn.begin_nested():
+            conn.execute(
+                text(
+                    "INSERT INTO housing_unit (building_id, district_code, unit_no,"
+                    " floor, occupancy) VALUES (-1, '150102', 'x', 1, 'owner')"
+                )
+            )
