@@ -9,6 +9,7 @@ import time
 
 import click
 
+from etl.aliases import KINDS
 from geodata.settings import Settings
 
 
@@ -154,24 +155,11 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
     click.echo(f"loaded in {time.monotonic() - started:.1f} s")
 
 
-LOAD_KINDS = (
-    "areas",
-    "grids",
-    "buildings",
-    "housing-units",
-    "grid-workers",
-    "key-persons",
-    "disputes",
-    "patrols",
-    "whistles",
-)
-
-
 @main.command(
     help="Load a departmental file (SHP/GPKG/GeoJSON/FGB/CSV/XLSX). Every row is loaded, "
     "updated, unchanged or quarantined with a reason; re-loading the same file changes nothing."
 )
-@click.argument("kind", type=click.Choice(LOAD_KINDS))
+@click.argument("kind", type=click.Choice(KINDS))
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option(
     "--crs",

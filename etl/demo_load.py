@@ -14,50 +14,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from etl.demo import DemoConfig, DemoData, generate
+from etl.demo import DEMO_EXTRA, DEMO_KINDS, DEMO_TABLES, DemoConfig, DemoData, generate
 from etl.load import LoadSummary, load_table
 from etl.readers import SourceTable
 from geodata import bulk, related
 from geodata.load_plans import TARGET_TABLE
 
-KIND_ORDER = (
-    "areas",
-    "grids",
-    "buildings",
-    "housing-units",
-    "grid-workers",
-    "key-persons",
-    "disputes",
-    "patrols",
-    "whistles",
-)
-RELATED_ORDER = (
-    "building_chief",
-    "compound",
-    "mediation_room",
-    "mediator",
-    "dispute_sub_case",
-    "dispute_event",
-    "patrol_task",
-)
-DEMO_TABLES = (
-    "admin_area",
-    "grid",
-    "building",
-    "building_chief",
-    "housing_unit",
-    "grid_worker",
-    "compound",
-    "mediation_room",
-    "mediator",
-    "key_person",
-    "dispute",
-    "dispute_sub_case",
-    "dispute_event",
-    "whistle",
-    "patrol_visit",
-    "patrol_task",
-)
+# Parents before children: the load order of the generator's kinds and extra tables.
+KIND_ORDER = DEMO_KINDS
+RELATED_ORDER = DEMO_EXTRA
 
 Progress = Callable[[str, float, int], None]
 
