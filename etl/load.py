@@ -669,6 +669,7 @@ def load_table(
         },
     )
     staging.record_quarantine(conn, summary.batch_id, table.source_file, quarantine)
+    staging.drop_stage(conn)
     if summary.inserted or summary.updated:
         bulk.analyze(conn, [plan.upsert.table])
     step("record")

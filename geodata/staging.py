@@ -17,7 +17,10 @@ from sqlalchemy import Connection, text
 from geodata import copybin
 from geodata.bulk import check_names
 
-STAGE = "zz_stage"  # a temp table: private to this connection, gone at commit
+# Staging tables are UNLOGGED tables created and dropped inside the load's transaction (a failed
+# load leaves none behind). Not TEMP: PostgreSQL never gives parallel workers a temp table, and
+# the point→grid join runs ~4× faster with them. Two loads at once queue on the name.
+STAGE = "zz_stage"
 # Lookups (ids, codes, grids) land in a second temp table built in one pass, instead of UPDATEs
 # of the staging table: updating millions of staged rows rewrites them and their indexes.
 RESOLVED = "zz_resolved"
@@ -41,7 +44,7 @@ def resolve(conn: Connection, select_sql: str) -> None:
     """Build the lookup table from a fixed SELECT over the staging table (alias ``s``)."""
     raw = _raw(conn)
     raw.execute(psql.SQL("DROP TABLE IF EXISTS {}").format(_ident(RESOLVED)))
-    conn.execute(text(f"CREATE TEMP TABLE {RESOLVED} ON COMMIT DROP AS {select_sql}"))
+    conn.execute(text(f"CREATE UNLOGGED TABLE {RESOLVED} AS {select_sql}"))
     raw.execute(psql.SQL("CREATE UNIQUE INDEX ON {} (rid)").format(_ident(RESOLVED)))
     raw.execute(psql.SQL("ANALYZE {}").format(_ident(RESOLVED)))
 
@@ -92,8 +95,18 @@ def tune_for_bulk(conn: Connection) -> None:
         "SET LOCAL jit = off",
         "SET LOCAL work_mem = '256MB'",
         "SET LOCAL maintenance_work_mem = '1GB'",
+        # Let the planner use both cores for the big joins even on small grid tables.
+        "SET LOCAL parallel_setup_cost = 100",
+        "SET LOCAL min_parallel_table_scan_size = 0",
     ):
         conn.execute(text(setting))
+
+
+def drop_stage(conn: Connection) -> None:
+    """Drop both staging tables (the end of every load; a rollback drops them too)."""
+    raw = _raw(conn)
+    for name in (RESOLVED, STAGE):
+        raw.execute(psql.SQL("DROP TABLE IF EXISTS {}").format(_ident(name)))
 
 
 def create_stage(conn: Connection, spec: StageSpec) -> None:
@@ -108,7 +121,7 @@ def create_stage(conn: Connection, spec: StageSpec) -> None:
     raw = _raw(conn)
     raw.execute(psql.SQL("DROP TABLE IF EXISTS {}").format(_ident(STAGE)))
     raw.execute(
-        psql.SQL("CREATE TEMP TABLE {} ({}, reason text, detail text) ON COMMIT DROP").format(
+        psql.SQL("CREATE UNLOGGED TABLE {} ({}, reason text, detail text)").format(
             _ident(STAGE), body
         )
     )
@@ -169,7 +182,7 @@ def _stage_columns(conn: Connection) -> set[str]:
             "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:t)"
             " AND attnum > 0 AND NOT attisdropped"
         ),
-        {"t": f"pg_temp.{STAGE}"},
+        {"t": STAGE},
     ).scalars()
     return set(rows)
 

@@ -273,6 +273,11 @@ def test_load009_crash_mid_batch_leaves_nothing(engine, demo_db, tmp_path, monke
             text("SELECT count(*), (SELECT count(*) FROM etl_batch) FROM dispute")
         ).one()
     assert after == before
+    with engine.connect() as c:
+        leftovers = c.execute(
+            text("SELECT to_regclass('zz_stage'), to_regclass('zz_resolved')")
+        ).one()
+    assert leftovers == (None, None)
 
 
 def test_load010_cli_dry_run_json_and_quarantine_csv(db_url, demo_db, tmp_path) -> None:  # noqa: ANN001
