@@ -134,7 +134,6 @@ def fill_stage(conn: Connection, spec: StageSpec, frame: Any, rids: Any) -> int:
         columns[name] = (t, frame[name])
     n = copybin.copy_columns(conn, STAGE, columns)
     raw = _raw(conn)
-    raw.execute(psql.SQL("CREATE INDEX ON {} (rid)").format(_ident(STAGE)))
     if "geom" in spec.columns:
         # The polygon-driven joins below probe this index once per grid or area.
         raw.execute(psql.SQL("CREATE INDEX ON {} USING gist (geom)").format(_ident(STAGE)))
@@ -267,9 +266,9 @@ def _bulk_insert(conn: Connection, plan: Upsert, target: str, select: str) -> in
     """Into an empty table: drop foreign keys and secondary indexes, insert, then re-create them.
 
     Re-adding a foreign key checks all rows in one join and CREATE INDEX sorts once, where the
-    row-by-row path pays a trigger and an index insertion per row. Unique and primary-key
-    indexes stay, so keys are enforced throughout; the DDL comes from the catalogue itself and
-    everything is inside the load's transaction.
+    row-by-row path pays a trigger and an index insertion per row. Primary keys and unique keys
+    that others reference stay; the DDL comes from the catalogue itself and everything is inside
+    the load's transaction.
     """
     table = plan.table
     fks = conn.execute(
@@ -277,6 +276,19 @@ def _bulk_insert(conn: Connection, plan: Upsert, target: str, select: str) -> in
             "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', CAST(:t AS text), conname),"
             " format('ALTER TABLE %I ADD CONSTRAINT %I %s', CAST(:t AS text), conname, pg_get_constraintdef(oid))"
             " FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) AND contype = 'f'"
+        ),
+        {"t": table},
+    ).all()
+    # Unique constraints nothing references are rebuilt too (one sorted, parallel btree build);
+    # the batch was de-duplicated on its natural key, and a clash would still abort the load.
+    uniques = conn.execute(
+        text(
+            "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', CAST(:t AS text), c.conname),"
+            " format('ALTER TABLE %I ADD CONSTRAINT %I %s', CAST(:t AS text), c.conname,"
+            " pg_get_constraintdef(c.oid))"
+            " FROM pg_constraint c WHERE c.conrelid = CAST(:t AS regclass) AND c.contype = 'u'"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f'"
+            " AND f.conindid = c.conindid)"
         ),
         {"t": table},
     ).all()
@@ -288,7 +300,7 @@ def _bulk_insert(conn: Connection, plan: Upsert, target: str, select: str) -> in
         ),
         {"t": table},
     ).all()
-    for drop, _ in [*fks, *indexes]:
+    for drop, _ in [*fks, *uniques, *indexes]:
         conn.exec_driver_sql(drop)
     inserted = conn.execute(
         text(
@@ -296,7 +308,7 @@ def _bulk_insert(conn: Connection, plan: Upsert, target: str, select: str) -> in
             " WHERE s.reason IS NULL ORDER BY s.rid"
         )
     ).rowcount
-    for _, create in [*indexes, *fks]:
+    for _, create in [*indexes, *uniques, *fks]:
         conn.exec_driver_sql(create)
     return int(inserted)
 
