@@ -42,5 +42,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
 
 
 def server():  # noqa: ANN201 — gunicorn factory: ``gunicorn 'app.main:server()'``
-    """The WSGI app built from environment settings."""
-    return create_app(Settings()).server
+    """The WSGI app built from environment settings, set up before it takes traffic."""
+    flask_app = create_app(Settings()).server
+    # Dash fills its registry of JS bundles on the first request, and a second request arriving
+    # meanwhile (gthread workers) is refused "not a registered library" (plotly/dash#3971).
+    # One request here, before gunicorn hands the worker any traffic, closes that window.
+    flask_app.test_client().get("/")
+    return flask_app

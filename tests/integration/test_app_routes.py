@@ -69,3 +69,54 @@ def test_app005_healthz_reports_an_unreachable_database() -> None:
     assert resp.status_code == 503
     body = resp.get_json()
     assert body["app"] == "ok" and body["database"] == "error" and body["detail"]
+
+
+def test_app006_fresh_gunicorn_workers_serve_bundles_to_concurrent_requests(db_url) -> None:  # noqa: ANN001
+    """``zongzhi serve`` sets Dash up before traffic (the plotly/dash#3971 race).
+
+    A fresh worker whose first requests are concurrent bundle requests used to answer 500
+    "dash_leaflet is not a registered library"; a page load after a restart does exactly that.
+    """
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).with_name("zongzhi")
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port), "--workers", "2"],
+        env={**os.environ, "ZONGZHI_DATABASE_URL": db_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # wait for the port without sending an HTTP request
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
+            time.sleep(0.1)
+        bundle = f"http://127.0.0.1:{port}/_dash-component-suites/dash_leaflet/dash_leaflet.js"
+
+        def fetch(_: int) -> int:
+            try:
+                with urllib.request.urlopen(bundle, timeout=30) as resp:
+                    return resp.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            codes = list(pool.map(fetch, range(48)))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert codes == [200] * 48, sorted(set(codes))
