@@ -170,6 +170,8 @@ class EmbeddedCluster:
             return
         install = find_install()
         data = self._choose_data_dir()
+        if (data / "PG_VERSION").exists():
+            return  # a cluster for this home already lives there (its pointer file was lost)
         data.parent.mkdir(parents=True, exist_ok=True)
         if _is_root():
             shutil.chown(data.parent, SERVICE_USER, SERVICE_USER)
@@ -245,7 +247,7 @@ class EmbeddedCluster:
             )
 
     def destroy(self) -> None:
-        """Stop and delete the cluster's files (used by ``db reset --hard`` and tests)."""
+        """Stop and delete the cluster's files (tests use it to clean up)."""
         self.stop()
         data = self.data_dir
         if data.exists():

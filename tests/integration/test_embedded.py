@@ -86,3 +86,19 @@ def test_emb002_lifecycle_as_an_ordinary_user(tmp_path_factory) -> None:  # noqa
     assert seen["euid"] == user.pw_uid
     assert seen["owner"] == SERVICE_USER
     _check(seen)
+
+
+def test_emb003_a_lost_pointer_file_reuses_the_cluster(tmp_path: Path) -> None:
+    """As root with an unreachable home the data lives under /var/lib/zongzhi; losing the
+    pointer to it (a fresh checkout in the same place) must not make initdb fail there."""
+    cluster = EmbeddedCluster(Settings(home=tmp_path / "home", embedded_port=_free_port()))
+    cluster.start()
+    data_dir = cluster.data_dir
+    cluster.stop()
+    (tmp_path / "home" / "pgdata.path").unlink(missing_ok=True)
+    try:
+        cluster.start()
+        assert cluster.running()
+        assert cluster.data_dir == data_dir
+    finally:
+        cluster.destroy()
