@@ -15,7 +15,7 @@ from psycopg import sql as psql
 from sqlalchemy import Connection, text
 
 from geodata import copybin
-from geodata.bulk import check_names
+from geodata.bulk import check_names, has_rows
 
 # Staging tables are UNLOGGED tables created and dropped inside the load's transaction (a failed
 # load leaves none behind). Not TEMP: PostgreSQL never gives parallel workers a temp table, and
@@ -220,7 +220,7 @@ def upsert(conn: Connection, plan: Upsert) -> tuple[int, int]:
     new = ", ".join(f'EXCLUDED."{c}"' for c in changeable)
     conflict = ", ".join(f'"{k}"' for k in plan.key)
     accepted = accepted_count(conn)
-    if accepted >= BULK_MIN_ROWS and not _has_rows(conn, plan.table):
+    if accepted >= BULK_MIN_ROWS and not has_rows(conn, plan.table):
         return _bulk_insert(conn, plan, target, select), 0
     existing = 0
     if plan.partitioned:
@@ -256,10 +256,6 @@ def upsert(conn: Connection, plan: Upsert) -> tuple[int, int]:
 
 # A first load of this many rows into an empty table takes the bulk path below.
 BULK_MIN_ROWS = 50_000
-
-
-def _has_rows(conn: Connection, table: str) -> bool:
-    return bool(conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{table}")')).scalar())  # noqa: S608
 
 
 def _bulk_insert(conn: Connection, plan: Upsert, target: str, select: str) -> int:

@@ -20,27 +20,35 @@ dash.register_page(__name__, path="/", title="矛盾纠纷态势图")
 
 NS = Namespace("zongzhi", "map")
 HOHHOT_CENTER = (40.82, 111.75)
-PERIODS = ("30d", "90d", "365d", "all")
+PERIODS = tuple(area_density.PERIOD_DAYS)
 
 
-def view_for(conn, search: str | None, lang: str = "zh") -> dict[str, Any]:  # noqa: ANN001
-    """Resolve the URL to an area, its path and summary; unknown codes fall back to the city."""
-    state = parse_search(search)
+def resolve_area(conn, search: str | None, lang: str = "zh") -> dict[str, Any]:  # noqa: ANN001
+    """The area in the URL (code, level); unknown codes fall back to the city with a message."""
     city = queries.city_code(conn)
     if city is None:
         return {"empty": True, "message": t("error.no_data", lang)}
-    code = state.get("area") or city
+    code = parse_search(search).get("area") or city
     level = queries.level_of(conn, code)
-    message = ""
     if level is None:
-        code, level, message = city, "city", t("error.unknown_area", lang)
+        return {
+            "empty": False,
+            "code": city,
+            "level": "city",
+            "message": t("error.unknown_area", lang),
+        }
+    return {"empty": False, "code": code, "level": level, "message": ""}
+
+
+def view_for(conn, search: str | None, lang: str = "zh") -> dict[str, Any]:  # noqa: ANN001
+    """The area with its path, summary and data version (what a new area needs to draw)."""
+    view = resolve_area(conn, search, lang)
+    if view["empty"]:
+        return view
     return {
-        "empty": False,
-        "code": code,
-        "level": level,
-        "path": queries.lineage(conn, code),
-        "summary": queries.area_summary(conn, code, level),
-        "message": message,
+        **view,
+        "path": queries.lineage(conn, view["code"]),
+        "summary": queries.area_summary(conn, view["code"], view["level"]),
         "version": queries.data_version(conn),
     }
 
@@ -189,7 +197,8 @@ def update_map(search: str | None, period: str, types: list[str] | None):  # noq
     lang = settings().language
     area_changed = dash.ctx.triggered_id in (None, ids.LOCATION)
     with engine().connect() as conn:
-        view = view_for(conn, search, lang)
+        # A filter change needs only the area; path, summary and version come with a new area.
+        view = view_for(conn, search, lang) if area_changed else resolve_area(conn, search, lang)
         if view["empty"]:
             return None, dash.no_update, [], [], [], view["message"]
         hideout, legend_rows = dash.no_update, dash.no_update
