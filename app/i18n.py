@@ -40,6 +40,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No data loaded yet: run zongzhi demo load",
     },
     "unit.count": {"zh": "件", "en": ""},
+    # --- map page ---
+    # --- tiles and heat ---
+    # --- hot spots and patrol coverage ---
+    # --- grid detail and case detail ---
+    # --- sign-in, key persons, buildings, dispute points ---
 }
 
 

@@ -29,9 +29,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
-from etl.crs import gcj02_to_wgs84, transform_geometry
 from etl.idcard import id_check_digit
 from etl.subdivide import subdivide
+from geodata.crs import gcj02_to_wgs84, transform_geometry
 from geodata.seed import DEPARTMENTS, DISPUTE_TYPES, WHISTLE_CLASSES
 
 __all__ = [

@@ -42,7 +42,7 @@ from etl.aliases import (
     canonical_columns,
     resolve_headers,
 )
-from etl.crs import bd09_to_wgs84, gcj02_to_wgs84, transform_geometry
+from geodata.crs import bd09_to_wgs84, gcj02_to_wgs84, transform_geometry
 
 __all__ = [
     "CRS_HELP",

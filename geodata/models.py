@@ -14,8 +14,10 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -30,6 +32,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SRID = 4326
+# Kept by the database on the spheroid (migration 0004), for per-km² density.
+AREA_KM2 = "ST_Area(geom::geography) / 1000000.0"
 
 AREA_LEVELS = ("city", "district", "township", "community")
 RISK_LEVELS = ("low", "medium", "high")
@@ -79,6 +83,7 @@ class AdminArea(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("admin_area.code"))
     district_code: Mapped[str | None] = mapped_column(String(6))
     geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
+    area_km2: Mapped[float | None] = mapped_column(Float, Computed(AREA_KM2, persisted=True))
     __table_args__ = (
         CheckConstraint(_in("level", AREA_LEVELS), name="ck_admin_area_level"),
         CheckConstraint("code ~ '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'", name="ck_admin_area_code"),
@@ -100,6 +105,7 @@ class Grid(Base):
     households: Mapped[int] = mapped_column(Integer, server_default="0")
     residents: Mapped[int] = mapped_column(Integer, server_default="0")
     geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
+    area_km2: Mapped[float | None] = mapped_column(Float, Computed(AREA_KM2, persisted=True))
     __table_args__ = (
         CheckConstraint("households >= 0 AND residents >= 0", name="ck_grid_counts"),
         CheckConstraint("ST_IsValid(geom)", name="ck_grid_geom_valid"),

@@ -26,23 +26,35 @@ LEVELS = ("city", "district", "township", "community", "grid")
 
 @dataclass(frozen=True)
 class DisputeFilter:
-    """Filters every dispute number on the map honours."""
+    """Filters every dispute number on the map honours; empty tuples mean "all"."""
 
     start: datetime | None = None
     end: datetime | None = None
     type_codes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    risks: tuple[str, ...] = ()
 
-    def sql(self) -> tuple[str, dict[str, Any]]:
+    def sql(self, alias: str = "d") -> tuple[str, dict[str, Any]]:
+        """An ``AND ...`` fragment over ``alias`` (a fixed identifier) and its bound values."""
+        if not alias.isidentifier():
+            raise ValueError(f"bad alias {alias!r}")
         clauses, params = [], {}
         if self.start is not None:
-            clauses.append("d.reported_at >= :start")
+            clauses.append(f"{alias}.reported_at >= :start")
             params["start"] = self.start
         if self.end is not None:
-            clauses.append("d.reported_at < :end")
+            clauses.append(f"{alias}.reported_at < :end")
             params["end"] = self.end
-        if self.type_codes:
-            clauses.append("d.type_code = ANY(:types)")
-            params["types"] = list(self.type_codes)
+        for column, key, values in (
+            ("type_code", "types", self.type_codes),
+            ("source", "sources", self.sources),
+            ("status", "statuses", self.statuses),
+            ("risk_level", "risks", self.risks),
+        ):
+            if values:
+                clauses.append(f"{alias}.{column} = ANY(:{key})")
+                params[key] = list(values)
         return (" AND " + " AND ".join(clauses) if clauses else ""), params
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import Connection, Engine
 from geodata.engine import make_engine, sqlalchemy_url
 from geodata.settings import Settings
 
-TEST_DATABASE = "zongzhi_test"
+# Own database name per concurrent session (e.g. two checkouts sharing one embedded cluster).
+TEST_DATABASE = os.environ.get("ZONGZHI_TEST_DB_NAME", "zongzhi_test")
 AS_OF = date(2026, 11, 28)
 
 

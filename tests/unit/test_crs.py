@@ -1,4 +1,4 @@
-"""Tests for etl.crs: GCJ-02 / BD-09 <-> WGS84 conversions."""
+"""Tests for geodata.crs: GCJ-02 / BD-09 <-> WGS84 conversions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
-from etl.crs import (
+from geodata.crs import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     gcj02_to_bd09,

@@ -22,8 +22,8 @@ from etl.aliases import (
     normalise_header,
     resolve_headers,
 )
-from etl.crs import gcj02_to_wgs84, transform_geometry, wgs84_to_bd09
 from etl.readers import ReadError, SourceTable, load_mapping, parse_crs, read_source
+from geodata.crs import gcj02_to_wgs84, transform_geometry, wgs84_to_bd09
 from tests.fixtures import etl_files as F
 
 GEOD = Geod(ellps="WGS84")
