@@ -148,49 +148,62 @@ def children_geojson(conn: Connection, parent_code: str, parent_level: str) -> d
     return raw if isinstance(raw, dict) else json.loads(raw)
 
 
-# Dispute counts of the children of one area; one statement per child level.
-_CHILD_COUNTS = {
-    "district": """
-        SELECT a.code, count(d.id) FROM admin_area a
-        LEFT JOIN dispute d ON d.district_code = a.code {filter}
-        WHERE a.parent_code = :parent GROUP BY a.code
-    """,
-    "township": """
-        SELECT t.code, count(d.id) FROM admin_area t
-        JOIN admin_area c ON c.parent_code = t.code
-        JOIN grid g ON g.community_code = c.code
-        LEFT JOIN dispute d ON d.grid_code = g.code {filter}
-        WHERE t.parent_code = :parent GROUP BY t.code
-    """,
-    "community": """
-        SELECT c.code, count(d.id) FROM admin_area c
-        JOIN grid g ON g.community_code = c.code
-        LEFT JOIN dispute d ON d.grid_code = g.code {filter}
-        WHERE c.parent_code = :parent GROUP BY c.code
-    """,
-    "grid": """
-        SELECT g.code, count(d.id) FROM grid g
-        LEFT JOIN dispute d ON d.grid_code = g.code {filter}
-        WHERE g.community_code = :parent GROUP BY g.code
-    """,
+# How a grid maps to the child area it lies in, per child level (fixed fragments, no input).
+_GRID_TO_CHILD = {
+    "district": ("g.district_code", ""),
+    "township": ("c.parent_code", "JOIN admin_area c ON c.code = g.community_code"),
+    "community": ("g.community_code", ""),
+    "grid": ("g.code", ""),
 }
+_CHILD_STATS = """
+    WITH kids AS ({kids}),
+    gk AS (SELECT g.code AS grid_code, {key} AS kid, g.residents FROM grid g {join}
+           WHERE {key} IN (SELECT code FROM kids)),
+    pop AS (SELECT kid, sum(residents) AS residents FROM gk GROUP BY kid),
+    cnt AS (SELECT gk.kid, count(*) AS n FROM dispute d JOIN gk ON gk.grid_code = d.grid_code
+            WHERE TRUE {filter} GROUP BY gk.kid)
+    SELECT k.code, COALESCE(cnt.n, 0), COALESCE(pop.residents, 0), COALESCE(k.area_km2, 0)
+    FROM kids k LEFT JOIN pop ON pop.kid = k.code LEFT JOIN cnt ON cnt.kid = k.code
+"""
+_KIDS = {
+    "area": "SELECT code, area_km2 FROM admin_area WHERE parent_code = :parent",
+    "grid": "SELECT code, area_km2 FROM grid WHERE community_code = :parent",
+}
+
+
+def child_area_stats(
+    conn: Connection, parent_code: str, parent_level: str, flt: DisputeFilter | None = None
+) -> dict[str, dict[str, float]]:
+    """Per child area of ``parent_code``: disputes under the filter, residents and km².
+
+    Disputes are counted through their grid, so the children always add up to the parent.
+    """
+    child = CHILD_LEVEL.get(parent_level)
+    if child is None:
+        raise ValueError(f"level {parent_level!r} has no children")
+    where, params = (flt or DisputeFilter()).sql()
+    key, join = _GRID_TO_CHILD[child]
+    sql = _CHILD_STATS.format(
+        kids=_KIDS["grid" if child == "grid" else "area"], key=key, join=join, filter=where
+    )  # every fragment is a fixed string from this module
+    rows = conn.execute(text(sql), {"parent": parent_code, **params}).all()
+    return {
+        code: {"count": int(n), "residents": int(r), "km2": float(a)} for code, n, r, a in rows
+    }
 
 
 def child_dispute_counts(
     conn: Connection, parent_code: str, parent_level: str, flt: DisputeFilter | None = None
 ) -> dict[str, int]:
     """Dispute count per child area of ``parent_code`` (zero for children without disputes)."""
-    child = CHILD_LEVEL.get(parent_level)
-    if child is None:
-        raise ValueError(f"level {parent_level!r} has no children")
-    where, params = (flt or DisputeFilter()).sql()
-    sql = _CHILD_COUNTS[child].format(filter=where)  # fragment built from fixed clauses only
-    rows = conn.execute(text(sql), {"parent": parent_code, **params}).all()
-    return {code: int(n) for code, n in rows}
+    stats = child_area_stats(conn, parent_code, parent_level, flt)
+    return {code: int(v["count"]) for code, v in stats.items()}
 
 
-def area_summary(conn: Connection, code: str, level: str) -> dict[str, Any]:
-    """Head-line figures for one area or grid: grids, residents, disputes, open disputes."""
+def area_summary(
+    conn: Connection, code: str, level: str, flt: DisputeFilter | None = None
+) -> dict[str, Any]:
+    """Head-line figures for one area or grid: grids, residents, disputes and open ones (filtered)."""
     if level == "grid":
         grid_filter = "g.code = :code"
     elif level == "city":
@@ -203,15 +216,17 @@ def area_summary(conn: Connection, code: str, level: str) -> dict[str, Any]:
         grid_filter = "g.community_code IN (SELECT code FROM admin_area WHERE parent_code = :code)"
     else:
         raise ValueError(f"unknown level {level!r}")
+    where, params = (flt or DisputeFilter()).sql()
     sql = f"""
         WITH gs AS (SELECT g.code, g.residents FROM grid g WHERE {grid_filter})
         SELECT (SELECT count(*) FROM gs) AS grids,
                (SELECT COALESCE(sum(residents), 0) FROM gs) AS residents,
-               (SELECT count(*) FROM dispute d JOIN gs ON gs.code = d.grid_code) AS disputes,
                (SELECT count(*) FROM dispute d JOIN gs ON gs.code = d.grid_code
-                 WHERE d.status IN ('received', 'assigned', 'in_progress')) AS open_disputes
-    """  # noqa: S608 — grid_filter is one of the fixed fragments above
-    row = conn.execute(text(sql), {"code": code}).mappings().one()
+                 WHERE TRUE {where}) AS disputes,
+               (SELECT count(*) FROM dispute d JOIN gs ON gs.code = d.grid_code
+                 WHERE d.status IN ('received', 'assigned', 'in_progress') {where}) AS open_disputes
+    """  # noqa: S608 — grid_filter and where are fixed fragments built in this module
+    row = conn.execute(text(sql), {"code": code, **params}).mappings().one()
     return {k: int(v) for k, v in row.items()}
 
 

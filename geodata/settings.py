@@ -23,11 +23,19 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = 30_000
 
     language: Literal["zh", "en"] = "zh"
-    # Offline by default: no basemap means no external request at all.
+    # Offline by default: no basemap means no external request at all. ``tianditu`` needs
+    # ``tianditu_key``; ``amap`` tiles are GCJ-02, so the map then shifts every overlay to match;
+    # ``local`` serves an XYZ folder (``basemap_dir``) from the app; ``url`` uses ``basemap_url``.
+    basemap: Literal["none", "tianditu", "amap", "local", "url"] = "none"
+    tianditu_key: str | None = None
     basemap_url: str | None = None
     basemap_attribution: str = ""
     secret_key: str = "change-me-in-production"
     cache_max_age_s: int = 3600
+    # A local XYZ tile folder laid out {z}/{x}/{y}.{png|jpg|webp}, served at /basemap/.
+    basemap_dir: Path | None = None
+    # Heat and vector tiles kept in memory per process (LRU, counted in tiles).
+    tile_cache_items: int = 4096
 
     def resolved_home(self) -> Path:
         """The absolute home directory of the embedded cluster."""

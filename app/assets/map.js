@@ -12,11 +12,13 @@ window.zongzhi = Object.assign({}, window.zongzhi, {
         areaStyle: function (feature, context) {
             const hideout = context.hideout || {values: {}};
             const value = (hideout.values || {})[feature.properties.code] || 0;
+            const flagged = (hideout.flagged || []).indexOf(feature.properties.code) >= 0;
             return {
                 fillColor: window.zongzhi.map.colorFor(value, hideout),
-                fillOpacity: 0.75,
-                color: "#5a5a5a",
-                weight: feature.properties.level === "grid" ? 0.8 : 1.4,
+                fillOpacity: hideout.opacity || 0.75,
+                color: flagged ? "#6a1b9a" : "#5a5a5a",
+                dashArray: flagged ? "4 3" : null,
+                weight: flagged ? 2.5 : (feature.properties.level === "grid" ? 0.8 : 1.4),
             };
         },
         hoverStyle: function () {
@@ -31,19 +33,45 @@ window.zongzhi = Object.assign({}, window.zongzhi, {
                 return "<b>" + feature.properties.name + "</b><br>" + value + " " + unit;
             }, {sticky: true, className: "area-tooltip"});
         },
+        featureStyle: function (feature) {
+            const p = feature.properties || {};
+            return {
+                fillColor: p.color || "#888", color: p.stroke || p.color || "#555",
+                weight: p.weight || 1, fillOpacity: p.fillOpacity === undefined ? 0.6 : p.fillOpacity,
+            };
+        },
+        pointToLayer: function (feature, latlng) {
+            const p = feature.properties || {};
+            return L.circleMarker(latlng, {
+                radius: p.radius || 6, color: "#fff", weight: 1,
+                fillColor: p.color || "#c0392b", fillOpacity: 0.9,
+            });
+        },
+        popup: function (feature, layer) {
+            const p = feature.properties || {};
+            if (p.popup) { layer.bindPopup(p.popup); }
+            if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
+        },
     },
 });
 
-// Drill-down on click: the URL is the state, so a copied link reopens the same view.
+// Drill-down on click, play/pause of the timeline. The URL is the state.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     zongzhi_cb: {
-        drill: function (feature, period, types) {
+        drill: function (feature, search) {
             const code = feature && feature.properties && feature.properties.code;
             if (!code) { return window.dash_clientside.no_update; }
-            const q = new URLSearchParams({area: code});
-            if (period) { q.set("period", period); }
-            if (types && types.length) { q.set("types", types.join(",")); }
-            return "?" + q.toString();
+            const q = new URLSearchParams(search || "");
+            q.set("area", code);
+            return "?" + q.toString().replace(/%2C/g, ",");
+        },
+        togglePlay: function (clicks, disabled) {
+            const playing = disabled;  // it was stopped: start it
+            return [!playing, playing ? "play playing" : "play"];
+        },
+        step: function (n, value, max) {
+            if (value === undefined || value === null || value >= max) { return 0; }
+            return value + 1;
         },
     },
 });

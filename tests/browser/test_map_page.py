@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import text
 
+from app import ids
+from geodata import queries
 from layers import area_density
+from layers.filters import MapFilters
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +103,7 @@ def test_map002_drill_from_city_to_grid_and_back(live_server, page, engine) -> N
         p.wait_for_function(
             "(k) => Array.from(document.querySelectorAll('#map path.leaflet-interactive'))"
             ".filter(p => p.getAttribute('fill') !== '#f0f0f0').length === k",
-            arg=sum(1 for v in values.values() if v > 0),
+            arg=sum(1 for v in values.values() if v["count"] > 0),
             timeout=10_000,
         )
         crumbs = p.locator("#breadcrumb .crumb")
@@ -125,22 +129,56 @@ def test_map002_drill_from_city_to_grid_and_back(live_server, page, engine) -> N
     assert page.errors == []
 
 
-def test_map003_deep_link_and_filter(live_server, page, engine) -> None:  # noqa: ANN001
+def _choose(page, dropdown_id: str, label: str) -> None:  # noqa: ANN001
+    page.locator(f"#{dropdown_id}").click()
+    page.locator(f"#{dropdown_id} .Select-menu-outer").get_by_text(label, exact=True).click()
+
+
+def _district_with_townships(engine) -> tuple[str, int]:  # noqa: ANN001
     with engine.connect() as conn:
-        district, n = conn.execute(
-            text(
-                "SELECT parent_code, count(*) FROM admin_area WHERE level = 'township'"
-                " GROUP BY parent_code ORDER BY parent_code LIMIT 1"
-            )
-        ).one()
+        return tuple(
+            conn.execute(
+                text(
+                    "SELECT parent_code, count(*) FROM admin_area WHERE level = 'township'"
+                    " GROUP BY parent_code ORDER BY parent_code LIMIT 1"
+                )
+            ).one()
+        )
+
+
+def test_map003_deep_link_restores_state_and_filters_send_values_only(
+    live_server, page, engine
+) -> None:  # noqa: ANN001
+    district, n = _district_with_townships(engine)
     p = page.page
-    p.goto(f"{live_server}/?area={district}")
-    _wait_paths(p, n)
+    p.goto(f"{live_server}/?area={district}&period=30d&metric=per_1k&risk=high")
+    _wait_paths(p, n, coloured=False)
+    # The controls show what the link says.
+    assert "近30天" in p.locator(f"#{ids.PERIOD}").inner_text()
+    assert p.locator(f"#{ids.METRIC} label").filter(has_text="每千人").locator("input").is_checked()
+    assert "高" in p.locator(f"#{ids.RISKS}").inner_text()
+    p.wait_for_function("() => document.querySelector('#legend').innerText.includes('每千人')")
     assert p.locator("#breadcrumb .crumb").count() == 2
+    geometry_requests = [u for u in page.requests if "/api/geo/children/" in u]
+    assert len(geometry_requests) == 1
     legend_before = p.locator("#legend").inner_text()
-    p.get_by_text("全部", exact=True).click()
+    _choose(p, ids.PERIOD, "全部")
+    p.wait_for_function("() => window.location.search.includes('period=all')")
     p.wait_for_function(
         "(t) => document.querySelector('#legend').innerText !== t", arg=legend_before
+    )
+    p.locator(f"#{ids.METRIC} label").filter(has_text="每平方公里").click()
+    p.wait_for_function("() => document.querySelector('#legend').innerText.includes('平方公里')")
+    # Filters recoloured the map without fetching the geometry again.
+    assert [u for u in page.requests if "/api/geo/children/" in u] == geometry_requests
+    # The summary follows the filters too.
+    with engine.connect() as conn:
+        flt = MapFilters(period="all", risks=("high",)).dispute_filter()
+        expected = queries.area_summary(conn, district, "district", flt)["disputes"]
+    p.wait_for_function(
+        "(n) => document.querySelector('#summary-disputes .figure').innerText"
+        ".replace(/,/g, '') === String(n)",
+        arg=expected,
     )
     assert page.errors == []
 
@@ -150,4 +188,42 @@ def test_map004_unknown_area_falls_back_to_city(live_server, page) -> None:  # n
     p.goto(f"{live_server}/?area=999999")
     _wait_paths(p, 9)
     assert "未找到该区域" in p.locator("#status-line").inner_text()
+    assert page.errors == []
+
+
+def test_map005_language_switch_keeps_the_view(live_server, page, engine) -> None:  # noqa: ANN001
+    district, n = _district_with_townships(engine)
+    p = page.page
+    p.goto(f"{live_server}/?area={district}&period=90d")
+    _wait_paths(p, n)
+    p.locator(f"#{ids.LANG_LINK}").click()
+    p.wait_for_function("() => window.location.search.includes('lang=en')")
+    _wait_paths(p, n)
+    assert "Dispute" in p.locator("#legend").inner_text()
+    assert "Last 90 days" in p.locator(f"#{ids.PERIOD}").inner_text()
+    assert f"area={district}" in p.url and "period=90d" in p.url
+    assert "Disputes" in p.locator("#area-summary").inner_text()
+    p.locator(f"#{ids.LANG_LINK}").click()
+    p.wait_for_function("() => !window.location.search.includes('lang=en')")
+    p.wait_for_function(
+        "() => (document.querySelector('#legend') || {innerText: ''}).innerText.includes('矛盾纠纷')"
+    )
+    assert page.errors == []
+
+
+def test_map006_timeline_plays_week_by_week(live_server, page) -> None:  # noqa: ANN001
+    p = page.page
+    p.goto(f"{live_server}/")
+    _wait_paths(p, 9)
+    p.locator(f"#{ids.PLAY}").click()
+    p.wait_for_function("() => window.location.search.includes('period=custom')", timeout=10_000)
+    first = parse_qs(urlparse(p.url).query)["from"][0]
+    p.wait_for_function(
+        "(f) => !window.location.search.includes('from=' + f)", arg=first, timeout=10_000
+    )
+    second = parse_qs(urlparse(p.url).query)
+    p.locator(f"#{ids.PLAY}").click()  # pause
+    start, end = date.fromisoformat(second["from"][0]), date.fromisoformat(second["to"][0])
+    assert start.weekday() == 0 and (end - start).days == 6
+    assert start != date.fromisoformat(first)
     assert page.errors == []

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app import ids
 from app.i18n import MESSAGES, t
-from app.urlstate import parse_search, search_for
+from app.urlstate import ViewState, parse_search, search_for
 from layers import area_density
+from layers.filters import LOCAL_TZ, MapFilters
 from layers.registry import LAYERS
 
 
@@ -26,19 +28,32 @@ def test_lay002_no_positive_values_means_no_classes() -> None:
     assert area_density.class_breaks([]) == []
     assert area_density.class_breaks([0, 0]) == []
     params = area_density.Params(parent_code="150100", parent_level="city")
-    hideout = area_density.render({"150102": 0}, params)
+    hideout = area_density.render(_stats({"150102": 0}), params)
     assert hideout["breaks"] == [] and hideout["colors"] == []
     assert area_density.legend_rows(hideout) == [(area_density.EMPTY_COLOR, "0")]
 
 
-@given(st.lists(st.integers(min_value=0, max_value=10_000), max_size=300))
-def test_lay003_every_value_falls_in_exactly_one_legend_class(values: list[int]) -> None:
-    params = area_density.Params(parent_code="150100", parent_level="city")
-    hideout = area_density.render({str(i): v for i, v in enumerate(values)}, params)
+def _stats(counts: dict[str, int], residents: int = 2000, km2: float = 4.0) -> dict:
+    return {c: {"count": n, "residents": residents, "km2": km2} for c, n in counts.items()}
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=10_000), max_size=300),
+    st.sampled_from(area_density.METRICS),
+    st.sampled_from(area_density.SCHEMES),
+)
+def test_lay003_every_value_falls_in_exactly_one_legend_class(
+    values: list[int], metric: str, scheme: str
+) -> None:
+    params = area_density.Params(
+        parent_code="150100", parent_level="city", metric=metric, scheme=scheme
+    )
+    hideout = area_density.render(_stats({str(i): v for i, v in enumerate(values)}), params)
     rows = area_density.legend_rows(hideout)
     assert len(rows) == len(hideout["breaks"]) + 1
     assert len(hideout["colors"]) == len(hideout["breaks"])
-    for v in values:
+    assert hideout["breaks"] == sorted(set(hideout["breaks"]))
+    for v in hideout["values"].values():
         if v == 0:
             continue
         classes = [b for b in hideout["breaks"] if v <= b]
@@ -46,16 +61,20 @@ def test_lay003_every_value_falls_in_exactly_one_legend_class(values: list[int])
     assert hideout["total"] == sum(values)
 
 
-def test_lay004_period_filter() -> None:
-    now = datetime(2026, 11, 28, tzinfo=UTC)
-    p = area_density.Params(parent_code="1", parent_level="city", period="30d", now=now)
-    assert p.dispute_filter().start == datetime(2026, 10, 29, tzinfo=UTC)
-    assert (
-        area_density.Params(parent_code="1", parent_level="city", period="all")
-        .dispute_filter()
-        .start
-        is None
-    )
+def test_lay004_metrics_are_rates_of_residents_and_area() -> None:
+    stats = {
+        "a": {"count": 30, "residents": 6000, "km2": 2.0},
+        "b": {"count": 5, "residents": 0, "km2": 0.0},
+    }
+    assert area_density.metric_values(stats, "count") == {"a": 30, "b": 5}
+    assert area_density.metric_values(stats, "per_1k") == {"a": 5.0, "b": 0.0}
+    assert area_density.metric_values(stats, "per_km2") == {"a": 15.0, "b": 0.0}
+    # Natural breaks separate a clear gap; quantiles split by rank.
+    values = [1, 2, 2, 3, 3, 50, 52, 55, 200, 210]
+    natural = area_density.class_breaks(values, k=3, scheme="natural_breaks")
+    assert natural == [3, 55, 210]
+    quant = area_density.class_breaks(values, k=2, scheme="quantiles")
+    assert quant[-1] == 210 and quant[0] < 50
     with pytest.raises(ValueError):
         area_density.Params(parent_code="1", parent_level="grid")
 
@@ -66,10 +85,84 @@ def test_lay005_registry_lists_layer_modules() -> None:
 
 
 def test_page001_url_state_round_trip() -> None:
-    search = search_for("150102001", {"period": "30d", "types": "heating,property", "x": "y"})
-    state = parse_search(search)
-    assert state == {"area": "150102001", "period": "30d", "types": "heating,property"}
-    assert parse_search(None) == {} and parse_search("") == {}
+    state = ViewState(
+        area="150102001",
+        filters=MapFilters(
+            period="custom",
+            start=date(2026, 1, 5),
+            end=date(2026, 1, 11),
+            types=("heating", "property"),
+            risks=("high",),
+        ),
+        metric="per_km2",
+        overlays=("density", "heat_disputes"),
+        lang="en",
+    )
+    search = state.to_search()
+    assert ViewState.from_search(search) == state
+    assert "types=heating,property" in search and "lang=en" in search
+    assert ViewState.from_search(None) == ViewState() == ViewState.from_search("")
+    # Garbage is dropped, never an error page.
+    bad = ViewState.from_search("?metric=evil&risk=extreme&period=x&layers=nope,points&from=zz")
+    assert bad.metric == "count" and bad.filters == MapFilters() and bad.overlays == ("points",)
+    kept = search_for("150102", "?period=30d&types=heating&area=1501")
+    assert parse_search(kept) == {"area": "150102", "period": "30d", "types": "heating"}
+
+
+def test_page002_filter_windows_in_local_time() -> None:
+    now = datetime(2026, 11, 28, 9, 30, tzinfo=LOCAL_TZ)  # a Saturday
+    assert MapFilters(period="today").window(now) == (datetime(2026, 11, 28, tzinfo=LOCAL_TZ), None)
+    assert MapFilters(period="week").window(now)[0] == datetime(2026, 11, 23, tzinfo=LOCAL_TZ)
+    assert MapFilters(period="month").window(now)[0] == datetime(2026, 11, 1, tzinfo=LOCAL_TZ)
+    assert MapFilters(period="year").window(now)[0] == datetime(2026, 1, 1, tzinfo=LOCAL_TZ)
+    assert MapFilters(period="30d").window(now)[0] == now - timedelta(days=30)
+    assert MapFilters(period="all").window(now) == (None, None)
+    custom = MapFilters(period="custom", start=date(2026, 3, 2), end=date(2026, 3, 8))
+    assert custom.window(now) == (
+        datetime(2026, 3, 2, tzinfo=LOCAL_TZ),
+        datetime(2026, 3, 9, tzinfo=LOCAL_TZ),
+    )
+    flt = MapFilters(period="all", sources=("police",), statuses=("resolved",)).dispute_filter(now)
+    sql, params = flt.sql()
+    assert ":sources" in sql and ":statuses" in sql and params["sources"] == ["police"]
+    with pytest.raises(ValueError):
+        MapFilters(risks=("extreme",))
+
+
+def test_page003_controls_make_filters() -> None:
+    from app import timeline as page
+
+    today = date(2026, 11, 28)
+    weeks = page.timeline_weeks(today)
+    assert len(weeks) == page.TIMELINE_WEEKS and weeks[-1] == date(2026, 11, 23)
+    assert all(w.weekday() == 0 for w in weeks)
+    lists = {"types": ["heating"], "sources": [], "statuses": None, "risks": ["high"]}
+    week = page.filters_from_controls(ids.WEEK, MapFilters(), "365d", None, None, 50, lists, today)
+    assert (week.period, week.start, week.end) == ("custom", date(2026, 11, 16), date(2026, 11, 22))
+    assert week.types == ("heating",) and week.risks == ("high",)
+    assert page.week_index(week, weeks) == 50
+    preset = page.filters_from_controls(ids.PERIOD, week, "month", None, None, 50, lists, today)
+    assert preset.period == "month"
+    span = page.filters_from_controls(
+        ids.RANGE, preset, "month", "2026-01-01", "2026-02-01", 50, lists, today
+    )
+    assert (span.period, span.start, span.end) == ("custom", date(2026, 1, 1), date(2026, 2, 1))
+    assert page.week_index(span, weeks) == len(weeks) - 1
+
+
+def test_page004_basemaps() -> None:
+    from app.basemap import basemap_spec
+    from geodata.settings import Settings
+
+    assert basemap_spec(Settings(basemap="none"))["layers"] == []
+    amap = basemap_spec(Settings(basemap="amap"))
+    assert amap["crs"] == "GCJ02" and amap["frame"] == "gcj02"
+    tdt = basemap_spec(Settings(basemap="tianditu", tianditu_key="k123"))
+    assert len(tdt["layers"]) == 2 and all("tk=k123" in b["url"] for b in tdt["layers"])
+    with pytest.raises(ValueError):
+        basemap_spec(Settings(basemap="tianditu", tianditu_key=None))
+    local = basemap_spec(Settings(basemap="local"))
+    assert local["layers"][0]["url"].startswith("/basemap/")
 
 
 def test_i18n001_catalogue_is_complete() -> None:
