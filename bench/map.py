@@ -1,0 +1,157 @@
+"""Map benchmark on the full-scale demo: what each drill step costs the server, and the payloads.
+
+    python -m bench.map [--repeat 30] [--skip-tiles] [--skip-analysis]
+
+1. Drill steps city → district → township → community → grid along the busiest path: the server
+   work of one step (area lookup, path, filtered summary, per-child values) p50/p95, and the
+   geometry a view downloads (geobuf bytes; every district, every township of the busiest district
+   and a sample of communities).
+2. bench.map_analysis: per-grid values for all 6,158 grids, Gi*, patrol coverage, and the naive
+   geopandas read-all + sjoin baseline.
+3. bench.map_tiles: heat tiles uncached/cached, vector tiles, and tipg serving the same table.
+
+Figures only; nothing here asserts a time. The database is ZONGZHI_BENCH_DATABASE_URL or the
+embedded cluster's ``zongzhi_map_bench``, loaded with the full demo on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import geobuf
+from sqlalchemy import Connection, text
+
+from etl.demo import DemoConfig
+from etl.demo_load import already_loaded, load_demo
+from geodata import migrate, queries
+from geodata.engine import make_engine
+from geodata.settings import Settings
+from layers import area_density
+from layers.filters import MapFilters
+
+
+def bench_url() -> str:
+    url = os.environ.get("ZONGZHI_BENCH_DATABASE_URL")
+    if url:
+        return url
+    from geodata.embedded import EmbeddedCluster
+
+    cluster = EmbeddedCluster(Settings())
+    cluster.start()
+    cluster.ensure_database("zongzhi_map_bench")
+    return cluster.url("zongzhi_map_bench")
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """p50 and p95 in milliseconds over ``repeat`` calls (after one warm-up call)."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
+
+
+def busiest_path(conn: Connection) -> list[tuple[str, str]]:
+    """(code, level) from the city down to the grid with the most disputes."""
+    grid = conn.execute(
+        text("SELECT grid_code FROM dispute GROUP BY grid_code ORDER BY count(*) DESC LIMIT 1")
+    ).scalar()
+    return [(n["code"], n["level"]) for n in queries.lineage(conn, grid)]
+
+
+def step(conn: Connection, code: str, level: str, filters: MapFilters) -> None:
+    """What the page's main callback does when a new area opens."""
+    queries.level_of(conn, code)
+    queries.lineage(conn, code)
+    queries.area_summary(conn, code, level, filters.dispute_filter())
+    queries.data_version(conn)
+    if level != "grid":
+        params = area_density.Params(
+            parent_code=code, parent_level=level, filters=filters, metric="per_1k"
+        )
+        area_density.render(area_density.fetch(conn, params), params)
+
+
+def geometry_bytes(conn: Connection, code: str, level: str) -> int:
+    return len(geobuf.encode(queries.children_geojson(conn, code, level)))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--skip-tiles", action="store_true")
+    ap.add_argument("--skip-analysis", action="store_true")
+    args = ap.parse_args()
+
+    url = bench_url()
+    engine = make_engine(Settings(), url)
+    migrate.upgrade(engine)
+    if not already_loaded(engine):
+        print("loading the full-scale demo once (about two minutes) …", flush=True)
+        load_demo(engine, DemoConfig.for_scale("full"))
+
+    with engine.connect() as conn:
+        grids = conn.execute(text("SELECT count(*) FROM grid")).scalar()
+        disputes = conn.execute(text("SELECT count(*) FROM dispute")).scalar()
+        print(f"database: {grids:,} grids, {disputes:,} disputes")
+        path = busiest_path(conn)
+        print("\n1. drill steps (server work of one step; filters: last year, per 1,000 residents)")
+        print(f"   {'level':<10} {'children':>8} {'p50 ms':>8} {'p95 ms':>8} {'geometry':>10}")
+        for code, level in path:
+            children = (
+                0
+                if level == "grid"
+                else len(queries.child_area_stats(conn, code, level, queries.DisputeFilter()))
+            )
+            p50, p95 = timed(lambda c=code, lv=level: step(conn, c, lv, MapFilters()), args.repeat)
+            size = "—" if level == "grid" else f"{geometry_bytes(conn, code, level) / 1024:.0f} KB"
+            print(f"   {level:<10} {children:>8} {p50:>8.1f} {p95:>8.1f} {size:>10}")
+        narrow = MapFilters(period="30d", risks=("high",), sources=("hotline", "police"))
+        p50, p95 = timed(lambda: step(conn, path[0][0], "city", narrow), args.repeat)
+        print(
+            f"   city step with 30d + high risk + two sources: p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+        )
+
+        print("\n   geometry per view (geobuf bytes)")
+        sizes: dict[str, list[int]] = {"city": [geometry_bytes(conn, path[0][0], "city")]}
+        for level in ("district", "township"):
+            codes = conn.execute(
+                text("SELECT code FROM admin_area WHERE level = :l ORDER BY code"), {"l": level}
+            ).scalars()
+            sizes[level] = [geometry_bytes(conn, c, level) for c in codes]
+        communities = conn.execute(
+            text(
+                "SELECT community_code FROM grid GROUP BY community_code"
+                " ORDER BY count(*) DESC LIMIT 50"
+            )
+        ).scalars()
+        sizes["community"] = [geometry_bytes(conn, c, "community") for c in communities]
+        for level, values in sizes.items():
+            print(
+                f"   {level:<10} views {len(values):>4}  median {statistics.median(values) / 1024:7.1f} KB"
+                f"  max {max(values) / 1024:7.1f} KB"
+            )
+    engine.dispose()
+
+    env = {**os.environ, "ZONGZHI_BENCH_DATABASE_URL": url}
+    for flag, module in (
+        (args.skip_analysis, "bench.map_analysis"),
+        (args.skip_tiles, "bench.map_tiles"),
+    ):
+        if flag:
+            continue
+        print(f"\n== {module} ==", flush=True)
+        subprocess.run([sys.executable, "-m", module], env=env, check=False)
+
+
+if __name__ == "__main__":
+    main()
