@@ -290,7 +290,10 @@ def _bulk_insert(conn: Connection, plan: Upsert, target: str, select: str) -> in
     ).all()
     indexes = conn.execute(
         text(
-            "SELECT format('DROP INDEX %I', c.relname), pg_get_indexdef(i.indexrelid)"
+            # On a partitioned table the catalogue says "ON ONLY": that would re-create an
+            # invalid parent index with none on the partitions. Without ONLY it cascades.
+            "SELECT format('DROP INDEX %I', c.relname),"
+            " replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')"
             " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
             " WHERE i.indrelid = CAST(:t AS regclass) AND NOT i.indisunique AND NOT i.indisprimary"
         ),

@@ -227,3 +227,34 @@ def test_map006_timeline_plays_week_by_week(live_server, page) -> None:  # noqa:
     assert start.weekday() == 0 and (end - start).days == 6
     assert start != date.fromisoformat(first)
     assert page.errors == []
+
+
+def test_map007_gcj02_crs_puts_wgs84_overlays_on_amap_tiles(live_server, page) -> None:  # noqa: ANN001
+    """With an AMap basemap the map's CRS shifts WGS84 overlays into the tiles' GCJ-02 frame."""
+    from geodata.crs import wgs84_to_gcj02
+
+    p = page.page
+    p.goto(f"{live_server}/")
+    _wait_paths(p, 9)
+    points = [(111.75, 40.82), (111.6, 40.9), (112.1, 40.3), (2.35, 48.85)]  # last: Paris
+    got = p.evaluate(
+        """(pts) => pts.map(([lng, lat]) => {
+            const wgs = L.latLng(lat, lng);
+            const shifted = L.CRS.GCJ02.latLngToPoint(wgs, 15);
+            const gcj = window.zongzhiGcj02.wgsToGcj(lng, lat);
+            const direct = L.CRS.EPSG3857.latLngToPoint(L.latLng(gcj[1], gcj[0]), 15);
+            const back = L.CRS.GCJ02.pointToLatLng(shifted, 15);
+            return {gcj: gcj, dx: shifted.x - direct.x, dy: shifted.y - direct.y,
+                    back: [back.lng, back.lat]};
+        })""",
+        points,
+    )
+    for (lng, lat), r in zip(points, got, strict=True):
+        ref = wgs84_to_gcj02(lng, lat)
+        assert abs(r["gcj"][0] - ref[0]) < 1e-9 and abs(r["gcj"][1] - ref[1]) < 1e-9
+        assert abs(r["dx"]) < 1e-6 and abs(r["dy"]) < 1e-6
+        assert abs(r["back"][0] - lng) < 1e-8 and abs(r["back"][1] - lat) < 1e-8
+    # Inside Hohhot the shift is hundreds of metres — enough to matter on a street map.
+    hohhot = wgs84_to_gcj02(111.75, 40.82)
+    assert 0.003 < abs(hohhot[0] - 111.75) < 0.01
+    assert got[3]["gcj"] == [2.35, 48.85]  # no shift outside China

@@ -387,3 +387,70 @@ def test_load012_bulk_first_load_restores_keys_and_indexes(conn, demo_db) -> Non
                     " floor, occupancy) VALUES (-1, '150102', 'x', 1, 'owner')"
                 )
             )
+
+
+def test_load013_bulk_load_into_partitioned_table_keeps_partition_indexes(conn, demo_db) -> None:  # noqa: ANN001
+    """The monthly partitions of patrol_visit get their indexes back, and every index is valid."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely import Point
+
+    from etl.readers import SourceTable
+    from geodata.staging import BULK_MIN_ROWS
+
+    def partition_indexes() -> dict[str, int]:
+        return dict(
+            conn.execute(
+                text(
+                    "SELECT c.relname, count(i.indexrelid) FROM pg_inherits h"
+                    " JOIN pg_class c ON c.oid = h.inhrelid"
+                    " LEFT JOIN pg_index i ON i.indrelid = c.oid"
+                    " WHERE h.inhparent = 'patrol_visit'::regclass GROUP BY c.relname"
+                )
+            ).all()
+        )
+
+    before = _schema_of(conn, "patrol_visit")
+    per_partition = partition_indexes()
+    workers = conn.execute(
+        text(
+            "SELECT w.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))"
+            " FROM grid_worker w JOIN grid g ON g.code = w.grid_code ORDER BY w.code LIMIT 50"
+        )
+    ).all()
+    conn.execute(text("TRUNCATE patrol_visit"))
+    n = BULK_MIN_ROWS + 500
+    start = pd.Timestamp("2026-06-01T08:00:00+08:00")
+    frame = gpd.GeoDataFrame(
+        {
+            "worker_code": [workers[i % len(workers)][0] for i in range(n)],
+            "visited_at": [start + pd.Timedelta(minutes=7 * i) for i in range(n)],
+            "row_ref": [f"row {i}" for i in range(n)],
+        },
+        geometry=[
+            Point(workers[i % len(workers)][1], workers[i % len(workers)][2]) for i in range(n)
+        ],
+        crs="EPSG:4326",
+    )
+    table = SourceTable(
+        frame=frame,
+        source_crs="EPSG:4326",
+        encoding=None,
+        layer=None,
+        unmapped_columns=[],
+        source_file="bulk-patrols",
+    )
+    summary, _ = loader.load_table(conn, "patrols", table)
+    assert summary.inserted == n
+    assert _schema_of(conn, "patrol_visit") == before
+    invalid = conn.execute(
+        text(
+            "SELECT count(*) FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indrelid"
+            " OR i.indrelid = h.inhparent WHERE h.inhparent = 'patrol_visit'::regclass"
+            " AND NOT i.indisvalid"
+        )
+    ).scalar()
+    assert invalid == 0
+    after = partition_indexes()
+    assert all(after[p] >= per_partition[p] for p in per_partition)
+    assert min(after.values()) >= 4  # pkey, unique, geometry, (grid, time)
