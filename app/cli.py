@@ -135,6 +135,7 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
     engine = ensure_database(_settings())
     if if_empty and already_loaded(engine):
         click.echo("demo data already loaded; reusing it")
+        _demo_users(engine)
         return
     cfg = DemoConfig.for_scale(scale, seed)
     started = time.monotonic()
@@ -153,6 +154,18 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
             report = load_data(conn, cfg, data, progress)
     click.echo(json.dumps(table_counts(report), ensure_ascii=False))
     click.echo(f"loaded in {time.monotonic() - started:.1f} s")
+    _demo_users(engine)
+
+
+def _demo_users(engine) -> None:  # noqa: ANN001
+    """Demo accounts leader / analyst / admin; a generated password is shown once, here."""
+    from geodata.users import ensure_demo_users
+
+    with engine.begin() as conn:
+        password = ensure_demo_users(conn)
+    if password:
+        click.echo(f"演示账号 demo accounts: leader, analyst, admin — password {password}")
+        click.echo("  (shown once; set ZONGZHI_DEMO_PASSWORD to choose it)")
 
 
 @main.command(
@@ -218,6 +231,57 @@ def load(kind, path, crs, encoding, mapping, layer, dry_run, quarantine_out, as_
         zh, en = REASONS.get(reason, (reason, reason))
         click.echo(f"  {reason:<20} {n:>7}  {zh} / {en}")
     click.echo(f"batch {summary.batch_id}, {summary.seconds:.1f} s")
+
+
+@main.group(help="Users who sign in to the dashboard (roles: viewer, leader, analyst, admin).")
+def user() -> None:
+    pass
+
+
+@user.command("add", help="Create a user; the password is asked for twice, or read from stdin.")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "leader", "analyst", "admin"]), required=True)
+@click.option("--district", help="Limit the user to one county-level district (6-digit code).")
+@click.option("--display-name", help="Name shown in the app (default: NAME).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first stdin line.")
+def user_add(
+    name: str, role: str, district: str | None, display_name: str | None, password_stdin: bool
+) -> None:
+    from geodata import users
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    engine = ensure_database(_settings())
+    try:
+        with engine.begin() as conn:
+            created = users.add_user(
+                conn, name, password, role, display_name=display_name, district_code=district
+            )
+    except ValueError as exc:
+        _fail(str(exc))
+    scope = created["district_code"] or "全市 / whole city"
+    click.echo(f"user {created['username']} added: role {created['role']}, {scope}")
+
+
+@user.command("list", help="List users (never their passwords).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def user_list(as_json: bool) -> None:
+    from geodata import users
+
+    engine = ensure_database(_settings())
+    with engine.connect() as conn:
+        rows = users.list_users(conn)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, default=str))
+        return
+    for row in rows:
+        state = "active" if row["active"] else "disabled"
+        click.echo(
+            f"{row['username']:<20} {row['role']:<8} {row['district_code'] or '-':<7} "
+            f"{state:<8} {row['display_name']}"
+        )
 
 
 @main.command(help="Serve the dashboard (gunicorn unless --debug).")

@@ -14,7 +14,7 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     """Build the dashboard: Flask routes, Dash pages, one engine shared by every request."""
-    from app import routes
+    from app import auth, routes
     from geodata.engine import make_engine
 
     app = dash.Dash(
@@ -34,6 +34,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
         "engine": engine or make_engine(settings),
     }
     app.server.register_blueprint(routes.blueprint)
+    auth.init_app(app.server)  # /auth/login, /auth/logout; session cookie settings
     app.layout = dash.html.Div(
         [dash.page_container], lang="zh-CN" if settings.language == "zh" else "en"
     )

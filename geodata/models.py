@@ -483,3 +483,27 @@ class AuditLog(Base):
     object: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict | None] = mapped_column(JSONB)
     __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+
+APP_ROLES = ("viewer", "leader", "analyst", "admin")
+
+
+class AppUser(Base):
+    """A person who signs in; ``district_code`` limits a leader to one county (NULL = whole city)."""
+
+    __tablename__ = "app_user"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    # werkzeug.security format, e.g. "scrypt:32768:8:1$salt$hash"; never a plain password.
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(10))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table_args__ = (
+        CheckConstraint(_in("role", APP_ROLES), name="ck_app_user_role"),
+        CheckConstraint("username ~ '^[A-Za-z0-9_.@-]{2,64}$'", name="ck_app_user_username"),
+        CheckConstraint(
+            "district_code IS NULL OR district_code ~ '^[0-9]{6}$'", name="ck_app_user_district"
+        ),
+    )

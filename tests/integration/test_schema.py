@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -29,7 +30,8 @@ def scratch_engine(db_url: str):  # noqa: ANN201
 
     base = db_url.replace("postgresql+psycopg://", "postgresql://")
     admin = base.rsplit("/", 1)[0] + "/postgres"
-    name = "zongzhi_test_migrations"
+    # Named after this session's test database: concurrent sessions must not share it.
+    name = db_url.rsplit("/", 1)[1] + "_migrations"
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -47,7 +49,8 @@ def _tables(engine) -> set[str]:  # noqa: ANN001
 
 def test_mig001_up_down_up(scratch_engine) -> None:  # noqa: ANN001
     migrate.upgrade(scratch_engine)
-    assert migrate.current(scratch_engine) == "0003"
+    head = ScriptDirectory.from_config(alembic_config(scratch_engine)).get_current_head()
+    assert migrate.current(scratch_engine) == head
     assert MODEL_TABLES <= _tables(scratch_engine)
     migrate.downgrade(scratch_engine)
     assert migrate.current(scratch_engine) is None
