@@ -78,6 +78,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "layer.buildings": {"zh": "建筑轮廓", "en": "Buildings"},
     "layer.key_persons": {"zh": "重点人员", "en": "Key persons"},
     "lang.switch": {"zh": "English", "en": "中文"},
+    "close": {"zh": "关闭", "en": "Close"},
     "loading": {"zh": "加载中…", "en": "Loading…"},
     "source.hotline": {"zh": "12345热线", "en": "12345 hotline"},
     "source.police": {"zh": "公安", "en": "Police"},

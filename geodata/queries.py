@@ -110,6 +110,19 @@ def lineage(conn: Connection, code: str) -> list[dict[str, str]]:
     return list(reversed(path))
 
 
+def bounds_of(conn: Connection, code: str) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of an area or grid (for fitting the map), or None."""
+    row = conn.execute(
+        text(
+            "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) FROM ("
+            " SELECT ST_Envelope(geom) AS e FROM grid WHERE code = :c"
+            " UNION ALL SELECT ST_Envelope(geom) FROM admin_area WHERE code = :c) x LIMIT 1"
+        ),
+        {"c": code},
+    ).first()
+    return [[row[0], row[1]], [row[2], row[3]]] if row else None
+
+
 def city_code(conn: Connection) -> str | None:
     """The code of the one city-level area."""
     return conn.execute(text("SELECT code FROM admin_area WHERE level = 'city' LIMIT 1")).scalar()
@@ -187,9 +200,7 @@ def child_area_stats(
         kids=_KIDS["grid" if child == "grid" else "area"], key=key, join=join, filter=where
     )  # every fragment is a fixed string from this module
     rows = conn.execute(text(sql), {"parent": parent_code, **params}).all()
-    return {
-        code: {"count": int(n), "residents": int(r), "km2": float(a)} for code, n, r, a in rows
-    }
+    return {code: {"count": int(n), "residents": int(r), "km2": float(a)} for code, n, r, a in rows}
 
 
 def child_dispute_counts(

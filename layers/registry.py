@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
-from layers import area_density
+from layers import (
+    area_density,
+    buildings,
+    dispute_points,
+    hotspots,
+    key_persons,
+    patrol_coverage,
+)
 
-LAYERS = {spec["id"]: spec for spec in (area_density.SPEC,)}
+LAYERS = {
+    spec["id"]: spec
+    for spec in (
+        area_density.SPEC,
+        key_persons.SPEC,
+        buildings.SPEC,
+        dispute_points.SPEC,
+        hotspots.SPEC,
+        patrol_coverage.SPEC,
+    )
+}

@@ -12,7 +12,12 @@ window.zongzhi = Object.assign({}, window.zongzhi, {
         areaStyle: function (feature, context) {
             const hideout = context.hideout || {values: {}};
             const value = (hideout.values || {})[feature.properties.code] || 0;
-            const flagged = (hideout.flagged || []).indexOf(feature.properties.code) >= 0;
+            const code = feature.properties.code;
+            const flagged = (hideout.flagged || []).indexOf(code) >= 0;
+            if (hideout.selected && hideout.selected === code) {
+                return {fillColor: window.zongzhi.map.colorFor(value, hideout), fillOpacity: 0.85,
+                        color: "#1f4e9c", weight: 4};
+            }
             return {
                 fillColor: window.zongzhi.map.colorFor(value, hideout),
                 fillOpacity: hideout.opacity || 0.75,
@@ -38,12 +43,13 @@ window.zongzhi = Object.assign({}, window.zongzhi, {
             return {
                 fillColor: p.color || "#888", color: p.stroke || p.color || "#555",
                 weight: p.weight || 1, fillOpacity: p.fillOpacity === undefined ? 0.6 : p.fillOpacity,
+                dashArray: p.dashArray || null,
             };
         },
         pointToLayer: function (feature, latlng) {
             const p = feature.properties || {};
             return L.circleMarker(latlng, {
-                radius: p.radius || 6, color: "#fff", weight: 1,
+                radius: p.radius || 6, color: p.stroke || "#fff", weight: p.weight || 1,
                 fillColor: p.color || "#c0392b", fillOpacity: 0.9,
             });
         },

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from html import escape
 from typing import Any
 
 import dash
 import dash_leaflet as dl
-from dash import ClientsideFunction, Input, Output, State, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 from dash_extensions.javascript import Namespace
 
-from app import ids
+from app import auth, grid_panel, ids
 from app.basemap import basemap_spec
 from app.context import engine, settings
 from app.i18n import t
+from app.overlays import floors_legend, risk_legend, with_popups
 from app.timeline import filters_from_controls, timeline_weeks, week_index
 from app.urlstate import OVERLAYS, ViewState, search_for
-from geodata import queries
-from layers import area_density
-from layers.filters import LOCAL_TZ, PERIODS, RISKS, SOURCES, STATUSES
+from geodata import queries, users
+from layers import area_density, buildings, dispute_points, hotspots, key_persons, patrol_coverage
+from layers.filters import LOCAL_TZ, PERIODS, RISKS, SOURCES, STATUSES, MapFilters
 
 dash.register_page(__name__, path="/", title="矛盾纠纷态势图")
 
@@ -33,6 +35,32 @@ HOHHOT_CENTER = (40.82, 111.75)
 
 def _lang() -> str:
     return settings().language
+
+
+def personal_data_cleared() -> bool:
+    """Whether the signed-in user may see unmasked ID numbers and phones."""
+    return auth.may("personal.unmask")
+
+
+# Overlays a role must be allowed to see; others are for everyone who may open the map.
+OVERLAY_PERMISSION = {"points": "dispute_points.view", "key_persons": "key_persons.view"}
+
+
+def visible_overlays() -> tuple[str, ...]:
+    """The overlays the layer control offers to whoever is asking."""
+    return tuple(
+        o for o in OVERLAYS if o not in OVERLAY_PERMISSION or auth.may(OVERLAY_PERMISSION[o])
+    )
+
+
+def bbox_of(bounds: list | None) -> tuple[float, float, float, float] | None:
+    """Leaflet bounds [[south, west], [north, east]] → (west, south, east, north)."""
+    if not bounds:
+        return None
+    (south, west), (north, east) = bounds
+    if not (west < east and south < north):
+        return None
+    return (max(west, -180.0), max(south, -90.0), min(east, 180.0), min(north, 90.0))
 
 
 def state_of(search: str | None) -> ViewState:
@@ -103,7 +131,7 @@ def legend_block(title: str, rows: list[tuple[str, str]], note: str = "") -> htm
 
 
 def density_values(conn, view: dict[str, Any], state: ViewState) -> dict[str, Any]:  # noqa: ANN001
-    """The choropleth's ``hideout`` for the children of the viewed area."""
+    """The choropleth's ``hideout`` for the children of ``view`` (code, level)."""
     params = area_density.Params(
         parent_code=view["code"],
         parent_level=view["level"],
@@ -247,6 +275,31 @@ def overlay_layers(state: ViewState, frame: str) -> dict[str, Any]:
         "heat_patrols": dl.TileLayer(
             id=ids.HEAT_PATROLS, url=heat_url("patrols", state, frame), opacity=0.85, maxZoom=20
         ),
+        "points": dl.GeoJSON(
+            id=ids.POINTS,
+            cluster=True,
+            zoomToBoundsOnClick=True,
+            superClusterOptions={"radius": 60, "maxZoom": 17},
+            pointToLayer=NS("pointToLayer"),
+            onEachFeature=NS("popup"),
+        ),
+        "hotspots": dl.GeoJSON(
+            id=ids.HOTSPOTS, style=NS("featureStyle"), onEachFeature=NS("popup")
+        ),
+        "coverage": dl.GeoJSON(
+            id=ids.COVERAGE,
+            format="geobuf",
+            style=NS("areaStyle"),
+            onEachFeature=NS("areaTooltip"),
+            hoverStyle=NS("hoverStyle"),
+            hideout={"values": {}, "breaks": [], "colors": [], "empty": "#f0f0f0"},
+        ),
+        "buildings": dl.GeoJSON(
+            id=ids.BUILDINGS, style=NS("featureStyle"), onEachFeature=NS("popup")
+        ),
+        "key_persons": dl.GeoJSON(
+            id=ids.KEY_PERSONS, pointToLayer=NS("pointToLayer"), onEachFeature=NS("popup")
+        ),
     }
 
 
@@ -264,10 +317,15 @@ def layout(**query: str) -> html.Div:
         for b in base["layers"]
     ]
     overlays = overlay_layers(state, base["frame"])
+    offered = visible_overlays()
+    # A layer the role may not see stays out of the control (its callback returns nothing
+    # for that role anyway); it is still on the map so its callback has a target.
+    hidden = [layer for key, layer in overlays.items() if key not in offered]
     control = dl.LayersControl(
         [
             dl.Overlay(layer, name=t(f"layer.{key}", lang), checked=key in state.overlays)
             for key, layer in overlays.items()
+            if key in offered
         ],
         id=ids.LAYERS_CONTROL,
         collapsed=False,
@@ -299,14 +357,18 @@ def layout(**query: str) -> html.Div:
                             html.Div(id=ids.SUMMARY, className="summary"),
                             *filter_panel(state, types, lang),
                             html.Div(id=ids.LEGEND, className="legend"),
-                            html.Div(id=ids.LAYER_LEGENDS, className="legend"),
+                            *[
+                                html.Div(id=f"legend-{key}", className="legend")
+                                for key in OVERLAYS
+                                if key != "density"
+                            ],
                             html.Div(id=ids.STATUS_LINE, className="status-line"),
                         ],
                         className="sidebar",
                     ),
                     dcc.Loading(
                         dl.Map(
-                            [*base_layers, control],
+                            [*base_layers, control, *hidden],
                             id=ids.MAP,
                             center=HOHHOT_CENTER,
                             zoom=8,
@@ -321,6 +383,24 @@ def layout(**query: str) -> html.Div:
                     ),
                     html.Div(id=ids.DETAIL, className="detail-panel", hidden=True),
                 ],
+            ),
+            html.Div(
+                html.Div(
+                    [
+                        html.Button(
+                            "×",
+                            id=ids.CASE_CLOSE,
+                            n_clicks=0,
+                            className="modal-close",
+                            title=t("close", lang),
+                        ),
+                        html.Div(id=ids.CASE_BODY),
+                    ],
+                    className="modal-card",
+                ),
+                id=ids.CASE_MODAL,
+                className="modal",
+                hidden=True,
             ),
         ],
         className="page-map",
@@ -384,43 +464,47 @@ def controls_to_url(
     Output(ids.SUMMARY, "children"),
     Output(ids.STATUS_LINE, "children"),
     Output(ids.AREA_STORE, "data"),
+    Output(ids.MAP, "viewport"),
     Input(ids.LOCATION, "search"),
     State(ids.AREA_STORE, "data"),
 )
 def update_map(search: str | None, shown: dict | None):  # noqa: ANN201
     """A new area sends geometry URL and values together; a filter change sends values only.
 
-    The URL goes through a store to the layer *after* the values: the GeoJSON layer ignores
-    prop changes while it is fetching, so values set during a fetch would be lost.
+    A grid is shown among its community's grids, outlined, and the map flies to it. The URL
+    goes through a store to the layer *after* the values: the GeoJSON layer ignores prop
+    changes while it is fetching, so values set during a fetch would be lost.
     """
     state = state_of(search)
     lang = state.lang
+    no = dash.no_update
     with engine().connect() as conn:
         view = resolve_area(conn, state.area, lang)
         if view["empty"]:
-            return None, dash.no_update, [], [], [], view["message"], None
+            return None, no, [], [], [], view["message"], None, no
         area_changed = not shown or shown.get("code") != view["code"]
-        hideout, legend = dash.no_update, dash.no_update
-        if view["level"] != "grid":
-            hideout = density_values(conn, view, state)
-            legend = legend_block(
-                t(f"legend.{state.metric}", lang), area_density.legend_rows(hideout)
-            )
+        path = queries.lineage(conn, view["code"])
+        # The polygons drawn: the area's children, or for a grid its siblings.
+        drawn = path[-2] if view["level"] == "grid" else path[-1]
+        hideout = density_values(conn, drawn, state)
+        hideout["selected"] = view["code"] if view["level"] == "grid" else None
+        legend = legend_block(t(f"legend.{state.metric}", lang), area_density.legend_rows(hideout))
         summary = queries.area_summary(
             conn, view["code"], view["level"], state.filters.dispute_filter()
         )
-        path = queries.lineage(conn, view["code"]) if area_changed else None
-        version = queries.data_version(conn) if area_changed else None
+        version = queries.data_version(conn)
+        bounds = queries.bounds_of(conn, view["code"]) if view["level"] == "grid" else None
     cards = summary_cards(summary, view["level"], lang)
     hint = t("hint.grid", lang) if view["level"] == "grid" else t("hint.drill", lang)
     status = view["message"] or hint
     if not area_changed:
-        return dash.no_update, hideout, legend, dash.no_update, cards, status, dash.no_update
-    url = dash.no_update
-    if view["level"] != "grid":
-        url = f"/api/geo/children/{view['code']}.pbf?v={version}"
+        return no, hideout, legend, no, cards, status, no, no
+    url = f"/api/geo/children/{drawn['code']}.pbf?v={version}"
+    # The detail panel covers the right of the map: keep the grid clear of it.
+    fit = {"paddingTopLeft": [40, 40], "paddingBottomRight": [420, 40], "maxZoom": 17}
+    viewport = {"bounds": bounds, "transition": "flyToBounds", "options": fit} if bounds else no
     shown_now = {"code": view["code"], "level": view["level"]}
-    return url, hideout, legend, breadcrumb(path, search), cards, status, shown_now
+    return url, hideout, legend, breadcrumb(path, search), cards, status, shown_now, viewport
 
 
 @dash.callback(Output(ids.LANG_LINK, "href"), Input(ids.LOCATION, "search"))
@@ -473,3 +557,199 @@ dash.clientside_callback(
     State(ids.WEEK, "max"),
     prevent_initial_call=True,
 )
+
+
+@dash.callback(
+    Output(ids.DETAIL, "children"),
+    Output(ids.DETAIL, "hidden"),
+    Input(ids.LOCATION, "search"),
+)
+def update_detail(search: str | None):  # noqa: ANN201
+    """A grid's detail panel opens beside the map when the view is one grid."""
+    state = state_of(search)
+    with engine().connect() as conn:
+        view = resolve_area(conn, state.area, state.lang)
+        if view["empty"] or view["level"] != "grid":
+            return [], True
+        return grid_panel.panel(
+            conn, view["code"], state.filters, state.lang, cleared=personal_data_cleared()
+        ), False
+
+
+@dash.callback(
+    Output(ids.CASE_BODY, "children"),
+    Output(ids.CASE_MODAL, "hidden"),
+    Input({"type": grid_panel.CASE_LINK, "index": ALL}, "n_clicks"),
+    Input(ids.CASE_CLOSE, "n_clicks"),
+    State(ids.LOCATION, "search"),
+    prevent_initial_call=True,
+)
+def open_case(clicks: list[int | None], _close: int, search: str | None):  # noqa: ANN201
+    """Clicking a recent case opens its detail and history; × closes it."""
+    trigger = dash.ctx.triggered_id
+    if trigger == ids.CASE_CLOSE or not isinstance(trigger, dict) or not any(clicks or ()):
+        return dash.no_update, True
+    state = state_of(search)
+    with engine().connect() as conn:
+        body = grid_panel.case_panel(
+            conn, int(trigger["index"]), state.lang, cleared=personal_data_cleared()
+        )
+    return body, False
+
+
+def _viewport_state(search: str | None, bounds: list | None, key: str) -> tuple[ViewState, Any]:
+    state = state_of(search)
+    return state, (bbox_of(bounds) if key in state.overlays else None)
+
+
+@dash.callback(
+    Output(ids.POINTS, "data"),
+    Output("legend-points", "children"),
+    Input(ids.LOCATION, "search"),
+    Input(ids.MAP, "bounds"),
+)
+def update_points(search: str | None, bounds: list | None):  # noqa: ANN201
+    """Clustered dispute points while few enough are in view; otherwise a hint."""
+    state, bbox = _viewport_state(search, bounds, "points")
+    if bbox is None or not auth.may("dispute_points.view"):
+        return None, []
+    params = dispute_points.Params(bbox=bbox, role=auth.current_role(), filters=state.filters)
+    with engine().connect() as conn:
+        out = dispute_points.render(dispute_points.fetch(conn, params), params)
+    note = t(out["message_key"], state.lang).format(count=out["count"]) if out["too_many"] else ""
+    return with_popups("points", out["geojson"], state.lang), legend_block(
+        t("layer.points", state.lang), risk_legend(state.lang), note
+    )
+
+
+@dash.callback(
+    Output(ids.BUILDINGS, "data"),
+    Output("legend-buildings", "children"),
+    Input(ids.LOCATION, "search"),
+    Input(ids.MAP, "bounds"),
+    Input(ids.MAP, "zoom"),
+)
+def update_buildings(search: str | None, bounds: list | None, zoom: float | None):  # noqa: ANN201
+    """Footprints with unit counts, from zoom 16 on."""
+    state, bbox = _viewport_state(search, bounds, "buildings")
+    if bbox is None:
+        return None, []
+    params = buildings.Params(bbox=bbox, zoom=int(zoom or 0))
+    with engine().connect() as conn:
+        out = buildings.render(buildings.fetch(conn, params), params)
+    note = t(out["message_key"], state.lang) if out["message_key"] else ""
+    return with_popups("buildings", out["geojson"], state.lang), legend_block(
+        t("layer.buildings", state.lang), floors_legend(state.lang), note
+    )
+
+
+@dash.callback(
+    Output(ids.KEY_PERSONS, "data"),
+    Output("legend-key_persons", "children"),
+    Input(ids.LOCATION, "search"),
+    Input(ids.MAP, "bounds"),
+)
+def update_key_persons(search: str | None, bounds: list | None):  # noqa: ANN201
+    """Key persons (risk filter applies); masked unless the role is cleared; audited when not."""
+    state, bbox = _viewport_state(search, bounds, "key_persons")
+    if bbox is None or not auth.may("key_persons.view"):
+        return None, []
+    role = auth.current_role()
+    params = key_persons.Params(bbox=bbox, role=role, filters=state.filters)
+    with engine().begin() as conn:
+        out = key_persons.render(key_persons.fetch(conn, params), params)
+        if not out["masked"]:
+            user = auth.current_user() or {}
+            users.record_audit(
+                conn,
+                user.get("username", "?"),
+                role,
+                "key_persons.view_unmasked",
+                object=f"bbox {bbox}",
+                detail={"count": out["count"]},
+            )
+    note = t(out["message_key"], state.lang) if out["message_key"] else ""
+    return with_popups("key_persons", out["geojson"], state.lang), legend_block(
+        t("layer.key_persons", state.lang), risk_legend(state.lang), note
+    )
+
+
+def coverage_days(filters: MapFilters) -> int:
+    """The patrol window (7, 30 or 90 days) closest to the chosen period."""
+    days = filters.days()
+    return 7 if days <= 10 else 30 if days <= 45 else 90
+
+
+def _drawn_area(conn, state: ViewState) -> dict[str, str] | None:  # noqa: ANN001
+    """The area whose children are drawn (a grid's community for a grid view)."""
+    view = resolve_area(conn, state.area, state.lang)
+    if view["empty"]:
+        return None
+    path = queries.lineage(conn, view["code"])
+    return path[-2] if view["level"] == "grid" else path[-1]
+
+
+@dash.callback(
+    Output(ids.HOTSPOTS, "data"),
+    Output("legend-hotspots", "children"),
+    Input(ids.LOCATION, "search"),
+)
+def update_hotspots(search: str | None):  # noqa: ANN201
+    """Gi* hot and cold grids (and emerging ones) inside the viewed area, for the filters."""
+    state = state_of(search)
+    if "hotspots" not in state.overlays:
+        return None, []
+    lang = state.lang
+    with engine().connect() as conn:
+        area = _drawn_area(conn, state)
+        if area is None:
+            return None, []
+        params = hotspots.Params(
+            parent_code=area["code"], parent_level=area["level"], filters=state.filters
+        )
+        out = hotspots.render(hotspots.fetch(conn, params), params)
+    features = []
+    for f in out["geojson"]["features"]:
+        p = dict(f["properties"])
+        label = t(f"hotspot.{p['class']}", lang)
+        tip = f"{p['name']} · {label} · z={p['z']} · {t('hotspot.count', lang)} {p['count']}"
+        if p["emerging"]:
+            tip += " · " + t("hotspot.emerging", lang)
+            p.update(stroke="#6a1b9a", weight=3, dashArray="5 3")
+        p.update(tooltip=escape(tip), fillOpacity=0.7 if p["class"] != "ns" else 0.0)
+        features.append({**f, "properties": p})
+    rows = [(color, t(key, lang)) for color, key in out["legend"]]
+    return {"type": "FeatureCollection", "features": features}, legend_block(
+        t("layer.hotspots", lang), rows, t("hotspot.note", lang)
+    )
+
+
+@dash.callback(
+    Output(ids.COVERAGE, "url"),
+    Output(ids.COVERAGE, "hideout"),
+    Output("legend-coverage", "children"),
+    Input(ids.LOCATION, "search"),
+)
+def update_coverage(search: str | None):  # noqa: ANN201
+    """Visits per building for the drawn areas; under-patrolled ones outlined."""
+    state = state_of(search)
+    if "coverage" not in state.overlays:
+        return dash.no_update, dash.no_update, []
+    lang = state.lang
+    days = coverage_days(state.filters)
+    start, end = state.filters.window()
+    with engine().connect() as conn:
+        area = _drawn_area(conn, state)
+        if area is None:
+            return dash.no_update, dash.no_update, []
+        params = patrol_coverage.Params(
+            parent_code=area["code"], parent_level=area["level"], days=days, now=end
+        )
+        hideout = patrol_coverage.render(patrol_coverage.fetch(conn, params), params)
+        version = queries.data_version(conn)
+    hideout.update(flagged=hideout["under"], unit=t("coverage.per_building", lang), opacity=0.8)
+    rows = [(color, f"{t(key, lang)} {span}") for color, key, span in hideout.pop("legend")]
+    note = t(f"coverage.days.{days}", lang) + " · " + t("heat.note_patrols", lang)
+    # The same geometry URL as the density layer: the browser has it cached already.
+    url = f"/api/geo/children/{area['code']}.pbf?v={version}"
+    return url, hideout, legend_block(t("layer.coverage", lang), rows, note)

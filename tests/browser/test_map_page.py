@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import date
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 from sqlalchemy import text
@@ -16,6 +18,7 @@ from layers.filters import MapFilters
 pytestmark = pytest.mark.browser
 
 AREA_PATHS = "#map path.leaflet-interactive"
+PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 # Finds a screen point inside an area, largest first, the way a user would aim a click.
 FIND_POINT = """
@@ -258,3 +261,124 @@ def test_map007_gcj02_crs_puts_wgs84_overlays_on_amap_tiles(live_server, page) -
     hohhot = wgs84_to_gcj02(111.75, 40.82)
     assert 0.003 < abs(hohhot[0] - 111.75) < 0.01
     assert got[3]["gcj"] == [2.35, 48.85]  # no shift outside China
+
+
+@pytest.fixture(scope="module")
+def leader(engine) -> tuple[str, str]:  # noqa: ANN001
+    """A signed-in-able township leader (committed; unique name per test session)."""
+    from geodata import users
+
+    name, password = f"leader_{uuid.uuid4().hex[:8]}", "correct horse battery"
+    with engine.begin() as conn:
+        users.add_user(conn, name, password, "leader", display_name="测试领导")
+    return name, password
+
+
+def _sign_in(p, live_server: str, who: tuple[str, str], next_path: str) -> None:  # noqa: ANN001
+    p.goto(f"{live_server}/login?next={quote(next_path)}")
+    p.locator("#login-username").fill(who[0])
+    p.locator("#login-password").fill(who[1])
+    p.locator("form.auth-form button, form.auth-form input[type=submit]").first.click()
+    p.wait_for_url(lambda u: "/login" not in u, timeout=15_000)
+
+
+def _busiest_grid(engine) -> tuple[str, int]:  # noqa: ANN001
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(
+                text(
+                    "SELECT grid_code, count(*) FROM dispute GROUP BY grid_code"
+                    " ORDER BY count(*) DESC, grid_code LIMIT 1"
+                )
+            ).one()
+        )
+
+
+def test_map008_grid_detail_and_case_history(live_server, page, engine) -> None:  # noqa: ANN001
+    grid, _ = _busiest_grid(engine)
+    p = page.page
+    p.goto(f"{live_server}/?area={grid}&period=all")
+    panel = p.locator(f"#{ids.DETAIL}")
+    panel.wait_for(state="visible", timeout=20_000)
+    with engine.connect() as conn:
+        name, total = conn.execute(
+            text(
+                "SELECT g.name, (SELECT count(*) FROM dispute d WHERE d.grid_code = g.code)"
+                " FROM grid g WHERE g.code = :g"
+            ),
+            {"g": grid},
+        ).one()
+    assert name in panel.inner_text()
+    p.wait_for_function(
+        "(n) => document.querySelector('#gp-fig-disputes') &&"
+        " document.querySelector('#gp-fig-disputes').innerText.replace(/,/g, '').includes(String(n))",
+        arg=total,
+    )
+    # The sibling grids are drawn and the selected one is outlined.
+    p.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#map path.leaflet-interactive'))"
+        ".some(p => p.getAttribute('stroke') === '#1f4e9c' && p.getAttribute('stroke-width') === '4')"
+    )
+    # No phone number in the clear for an anonymous visitor.
+    assert not PHONE.search(panel.inner_text())
+    p.locator("[id*='case-link']").first.click()
+    modal = p.locator(f"#{ids.CASE_MODAL}")
+    modal.wait_for(state="visible")
+    p.wait_for_function(
+        "() => document.querySelectorAll('#case-body li, #case-body .case-tl-item').length > 0"
+    )
+    assert "接办" in modal.inner_text()
+    p.locator(f"#{ids.CASE_CLOSE}").click()
+    modal.wait_for(state="hidden")
+    assert page.errors == []
+
+
+def test_map009_hot_spots_and_coverage_layers(live_server, page, engine) -> None:  # noqa: ANN001
+    p = page.page
+    p.goto(f"{live_server}/?layers=density,hotspots,coverage&period=all")
+    _wait_paths(p, 9)
+    # Gi* classes colour grids in the hot/cold palette; the legend lists the classes.
+    p.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#map path.leaflet-interactive'))"
+        ".some(p => ['#b2182b', '#ef8a62', '#fddbc7'].includes(p.getAttribute('fill')))",
+        timeout=20_000,
+    )
+    assert "热点" in p.locator("#legend-hotspots").inner_text()
+    assert "走访" in p.locator("#legend-coverage").inner_text()
+    # Unticking a layer in the layer control removes it from the URL and the legend.
+    p.locator(".leaflet-control-layers label").filter(has_text="热点分析").locator("input").click()
+    p.wait_for_function("() => !window.location.search.includes('hotspots')")
+    p.wait_for_function("() => document.querySelector('#legend-hotspots').innerText === ''")
+    assert page.errors == []
+
+
+def test_map010_key_persons_need_sign_in_and_come_masked(live_server, page, engine, leader) -> None:  # noqa: ANN001
+    p = page.page
+    p.goto(f"{live_server}/?layers=density,key_persons")
+    _wait_paths(p, 9)
+    assert "重点人员" not in p.locator(".leaflet-control-layers").inner_text()
+    _sign_in(p, live_server, leader, "/?layers=density,key_persons,points&area=150102")
+    p.wait_for_function(
+        "() => document.querySelector('.leaflet-control-layers') &&"
+        " document.querySelector('.leaflet-control-layers').innerText.includes('重点人员')",
+        timeout=20_000,
+    )
+    p.wait_for_function(
+        '() => document.querySelectorAll(\'#map path.leaflet-interactive[fill="#d7301f"],'
+        ' #map path.leaflet-interactive[fill="#fc8d59"],'
+        ' #map path.leaflet-interactive[fill="#fdcc8a"]\').length > 0',
+        timeout=20_000,
+    )
+    assert "重点人员" in p.locator("#legend-key_persons").inner_text()
+    # Open one popup: its ID number and phone are masked.
+    # Other overlays may lie on top of the marker: click it the way Leaflet listens for it.
+    p.evaluate(
+        "() => document.querySelector(\"#map path.leaflet-interactive[stroke='#222']\")"
+        ".dispatchEvent(new MouseEvent('click', {bubbles: true, view: window}))"
+    )
+    popup = p.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10_000)
+    text_ = popup.inner_text()
+    assert "*" in text_ and not re.search(r"\d{17}[\dX]", text_)
+    assert not PHONE.search(text_)
+    assert page.errors == []
