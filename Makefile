@@ -52,3 +52,4 @@ clean:
 ## Benchmarks (figures and ratios against baselines; not tests). Needs the embedded PostGIS.
 bench: install
 	$(BIN)/python -m bench.etl
+	$(BIN)/python -m bench.map
