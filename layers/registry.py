@@ -6,6 +6,7 @@ from layers import (
     area_density,
     buildings,
     dispute_points,
+    heat,
     hotspots,
     key_persons,
     patrol_coverage,
@@ -18,6 +19,7 @@ LAYERS = {
         key_persons.SPEC,
         buildings.SPEC,
         dispute_points.SPEC,
+        heat.SPEC,
         hotspots.SPEC,
         patrol_coverage.SPEC,
     )

@@ -1,0 +1,149 @@
+"""The pure parts of heat tiles: binning, colour ramp, smoothing, scale, keys, legend."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time, timedelta
+
+import mercantile
+import numpy as np
+import pytest
+from PIL import Image
+from pydantic import ValidationError
+
+from app.i18n import MESSAGES
+from geodata import tiles as geotiles
+from layers import heat
+from layers.filters import LOCAL_TZ, MapFilters
+
+B = heat.BUFFER_PX
+SIZE = heat.TILE_SIZE + 2 * B
+
+
+def _decode(png: bytes) -> np.ndarray:
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (256, 256)
+    return np.asarray(image.convert("RGBA"))
+
+
+def _params(**kw) -> heat.Params:  # noqa: ANN003
+    return heat.Params(**{"kind": "disputes", "z": 12, "x": 3318, "y": 1534, **kw})
+
+
+def test_hea001_colour_ramp_is_monotone_from_transparent_yellow_to_red() -> None:
+    table = heat.color_table().astype(int)
+    assert table.shape == (256, 4)
+    assert tuple(table[0]) == (0, 0, 0, 0)
+    alpha, green = table[1:, 3], table[1:, 1]
+    assert np.all(np.diff(alpha) >= 0) and alpha[-1] > alpha[0]
+    assert np.all(np.diff(green) <= 0) and green[0] > 200 > 50 > green[-1]  # yellow → red
+    assert table[-1, 0] > 150 and table[-1, 2] < 60
+    # What a decoder shows follows the same order.
+    rgba = heat.colorize(np.linspace(0, 1, 11))
+    assert rgba[0, 3] == 0 and np.all(np.diff(rgba[:, 3].astype(int)) >= 0)
+
+
+def test_hea002_zero_counts_give_the_transparent_tile() -> None:
+    zeros = heat.HeatData(counts=np.zeros((SIZE, SIZE), dtype=np.int32), reference=3.0)
+    png = heat.render(zeros, _params())
+    assert png == heat.empty_png()
+    assert len(png) < 1000
+    assert not _decode(png)[..., 3].any()
+
+
+def test_hea003_one_point_shows_as_a_soft_blob_where_it_is() -> None:
+    counts = np.zeros((SIZE, SIZE), dtype=np.int32)
+    counts[B + 100, B + 40] = 1  # row = y, column = x
+    rgba = _decode(heat.render(heat.HeatData(counts, reference=0.0), _params()))
+    alpha = rgba[..., 3]
+    assert alpha[100, 40] == alpha.max() > 0
+    assert alpha[100, 40 + 4 * int(heat.SIGMA_PX)] == 0 and alpha[0, 255] == 0
+    # The reference floor keeps a lone point below the top of the ramp.
+    assert alpha.max() < heat.color_table()[-1, 3]
+
+
+def test_hea004_tiles_are_scaled_by_the_reference_not_their_own_maximum() -> None:
+    cluster = np.zeros((SIZE, SIZE), dtype=np.int32)
+    cluster[B + 60 : B + 70, B + 60 : B + 70] = 3
+    busier = cluster.copy()
+    busier[B + 200 : B + 210, B + 200 : B + 210] = 40  # a much hotter spot far away
+    a = _decode(heat.render(heat.HeatData(cluster, reference=0.5), _params()))
+    b = _decode(heat.render(heat.HeatData(busier, reference=0.5), _params()))
+    # Same reference: the first cluster looks the same whatever else the tile holds.
+    assert np.array_equal(a[40:90, 40:90], b[40:90, 40:90])
+    # A higher reference (a busier zoom/filter) draws the same counts fainter.
+    c = _decode(heat.render(heat.HeatData(cluster, reference=2.0), _params()))
+    assert c[65, 65, 3] < a[65, 65, 3]
+
+
+def test_hea005_points_in_the_buffer_count_and_the_rest_do_not() -> None:
+    z, x, y = 14, 13270, 6135
+    shift = geotiles.WORLD_ZOOM - z
+
+    def at(px: int, py: int) -> tuple[int, int]:  # tile pixel -> zoom-20 world pixel
+        return (x * 256 + px) << shift, (y * 256 + py) << shift
+
+    points = [at(128, 100), at(258, 100), at(-3, 255), at(-B - 1, 100), at(100, 256 + B)]
+    gx = np.array([p[0] for p in points], dtype=np.uint32)
+    gy = np.array([p[1] for p in points], dtype=np.uint32)
+    counts = geotiles.bin_world_pixels(gx, gy, z, x, y, B)
+    assert counts.shape == (SIZE, SIZE)
+    # Inside, just east, just west: counted; one pixel beyond the buffer on either side: not.
+    assert counts.sum() == 3
+    assert counts[B + 100, B + 128] == counts[B + 100, B + 258] == counts[B + 255, B - 3] == 1
+
+
+def test_hea006_world_pixels_agree_with_mercantile_tiles() -> None:
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(110.5, 112.3, 500), rng.uniform(39.6, 41.4, 500)
+    gx, gy = geotiles.world_pixels(lon, lat)
+    for z in (0, 9, 14, 20):
+        shift = geotiles.WORLD_ZOOM + 8 - z
+        for i in range(0, 500, 50):
+            tile = mercantile.tile(lon[i], lat[i], z)
+            assert (int(gx[i]) >> shift, int(gy[i]) >> shift) == (tile.x, tile.y)
+
+
+def test_hea007_relative_periods_resolve_to_dates_for_the_cache() -> None:
+    morning = datetime.combine(date(2026, 11, 28), time(8, 5), LOCAL_TZ)
+    evening = morning.replace(hour=23, minute=59)
+    next_day = morning + timedelta(days=1)
+    key = {
+        n: _params(filters=MapFilters(period="30d"), now=n).cache_key(7)
+        for n in (morning, evening, next_day)
+    }
+    assert key[morning] == key[evening] != key[next_day]
+    start, end = heat.day_window(MapFilters(period="30d"), evening)
+    assert start == datetime.combine(date(2026, 10, 29), time(), LOCAL_TZ) and end is None
+    assert _params(now=morning).cache_key(7) != _params(now=morning).cache_key(8)
+    # Patrol tiles ignore the dispute-only filters, so they share one cache entry.
+    patrol = {
+        f: _params(kind="patrols", filters=f, now=morning).cache_key(7)
+        for f in (MapFilters(), MapFilters(types=("T01",), risks=("high",)))
+    }
+    assert len(set(patrol.values())) == 1
+
+
+def test_hea008_params_refuse_tiles_outside_the_pyramid() -> None:
+    for z, x, y in ((21, 0, 0), (3, 8, 0), (3, 0, 8), (-1, 0, 0)):
+        with pytest.raises(ValidationError):
+            heat.Params(kind="disputes", z=z, x=x, y=y)
+    with pytest.raises(ValidationError):
+        heat.Params(kind="people", z=1, x=0, y=0)
+    assert geotiles.tile_exists(20, 2**20 - 1, 0) and not geotiles.tile_exists(20, 2**20, 0)
+
+
+def test_hea009_legend_stops_and_keys() -> None:
+    for kind in geotiles.HEAT_KINDS:
+        legend = heat.legend(kind)
+        for key in (
+            legend["label_key"],
+            legend["low_key"],
+            legend["high_key"],
+            heat.SPEC["label_key"],
+        ):
+            assert MESSAGES[key]["zh"] and MESSAGES[key]["en"]
+        at = [s["at"] for s in legend["stops"]]
+        assert at[0] == 0 and at[-1] == 1 and at == sorted(at)
+    with pytest.raises(ValueError):
+        heat.legend("people")
