@@ -51,5 +51,6 @@ clean:
 
 ## Benchmarks (figures and ratios against baselines; not tests). Needs the embedded PostGIS.
 bench: install
+	$(BIN)/python -m pip install -q -e ".[test,bench]"
 	$(BIN)/python -m bench.etl
 	$(BIN)/python -m bench.map

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import dash
@@ -14,7 +15,7 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     """Build the dashboard: Flask routes, Dash pages, one engine shared by every request."""
-    from app import auth, routes
+    from app import auth, routes, tiles
     from geodata.engine import make_engine
 
     app = dash.Dash(
@@ -34,6 +35,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
         "engine": engine or make_engine(settings),
     }
     app.server.register_blueprint(routes.blueprint)
+    app.server.register_blueprint(tiles.blueprint)
     auth.init_app(app.server)  # /auth/login, /auth/logout; session cookie settings
     app.layout = dash.html.Div(
         [dash.page_container], lang="zh-CN" if settings.language == "zh" else "en"
@@ -49,4 +51,16 @@ def server():  # noqa: ANN201 — gunicorn factory: ``gunicorn 'app.main:server(
     # meanwhile (gthread workers) is refused "not a registered library" (plotly/dash#3971).
     # One request here, before gunicorn hands the worker any traffic, closes that window.
     flask_app.test_client().get("/")
+    threading.Thread(target=_warm_patrol_snapshot, args=(flask_app,), daemon=True).start()
     return flask_app
+
+
+def _warm_patrol_snapshot(flask_app) -> None:  # noqa: ANN001
+    """Load the in-memory patrol points (seconds at full scale) before the first heat tile asks."""
+    from geodata import tiles
+
+    try:
+        with flask_app.extensions["zongzhi"]["engine"].connect() as conn:
+            tiles.patrol_snapshot(conn)
+    except Exception:  # noqa: BLE001 — a cold snapshot is loaded on first use instead
+        flask_app.logger.exception("patrol snapshot warm-up failed")

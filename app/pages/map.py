@@ -24,7 +24,15 @@ from app.overlays import floors_legend, risk_legend, with_popups
 from app.timeline import filters_from_controls, timeline_weeks, week_index
 from app.urlstate import OVERLAYS, ViewState, search_for
 from geodata import queries, users
-from layers import area_density, buildings, dispute_points, hotspots, key_persons, patrol_coverage
+from layers import (
+    area_density,
+    buildings,
+    dispute_points,
+    heat,
+    hotspots,
+    key_persons,
+    patrol_coverage,
+)
 from layers.filters import LOCAL_TZ, PERIODS, RISKS, SOURCES, STATUSES, MapFilters
 
 dash.register_page(__name__, path="/", title="矛盾纠纷态势图")
@@ -263,7 +271,6 @@ def overlay_layers(state: ViewState, frame: str) -> dict[str, Any]:
         "density": dl.GeoJSON(
             id=ids.AREAS,
             format="geobuf",
-            zoomToBounds=True,
             style=NS("areaStyle"),
             onEachFeature=NS("areaTooltip"),
             hoverStyle=NS("hoverStyle"),
@@ -493,16 +500,18 @@ def update_map(search: str | None, shown: dict | None):  # noqa: ANN201
             conn, view["code"], view["level"], state.filters.dispute_filter()
         )
         version = queries.data_version(conn)
-        bounds = queries.bounds_of(conn, view["code"]) if view["level"] == "grid" else None
+        bounds = queries.bounds_of(conn, view["code"])
     cards = summary_cards(summary, view["level"], lang)
     hint = t("hint.grid", lang) if view["level"] == "grid" else t("hint.drill", lang)
     status = view["message"] or hint
     if not area_changed:
         return no, hideout, legend, no, cards, status, no, no
     url = f"/api/geo/children/{drawn['code']}.pbf?v={version}"
-    # The detail panel covers the right of the map: keep the grid clear of it.
-    fit = {"paddingTopLeft": [40, 40], "paddingBottomRight": [420, 40], "maxZoom": 17}
-    viewport = {"bounds": bounds, "transition": "flyToBounds", "options": fit} if bounds else no
+    # The map fits the viewed area whichever overlays are on; a grid's detail panel covers
+    # the right of the map, so keep the grid clear of it.
+    right = 420 if view["level"] == "grid" else 20
+    fit = {"paddingTopLeft": [20, 20], "paddingBottomRight": [right, 20], "maxZoom": 17}
+    viewport = {"bounds": bounds, "transition": "fitBounds", "options": fit} if bounds else no
     shown_now = {"code": view["code"], "level": view["level"]}
     return url, hideout, legend, breadcrumb(path, search), cards, status, shown_now, viewport
 
@@ -513,16 +522,43 @@ def update_lang_link(search: str | None) -> str:
     return lang_href(search, other)
 
 
+def heat_legend(kind: str, lang: str) -> html.Div:
+    """A colour ramp from few to many (the tiles scale to the 99th percentile per zoom)."""
+    info = heat.legend(kind)
+    stops = ", ".join(f"{s['color']} {s['at'] * 100:.0f}%" for s in info["stops"])
+    note = t("heat.note_patrols", lang) if kind == "patrols" else ""
+    return html.Div(
+        [
+            html.Div(t(info["label_key"], lang), className="legend-title"),
+            html.Div(
+                className="heat-ramp", style={"background": f"linear-gradient(90deg, {stops})"}
+            ),
+            html.Div(
+                [html.Span(t(info["low_key"], lang)), html.Span(t(info["high_key"], lang))],
+                className="heat-ends",
+            ),
+            html.Div(note, className="legend-note") if note else None,
+        ],
+        className="legend-block",
+    )
+
+
 @dash.callback(
     Output(ids.HEAT_DISPUTES, "url"),
     Output(ids.HEAT_PATROLS, "url"),
+    Output("legend-heat_disputes", "children"),
+    Output("legend-heat_patrols", "children"),
     Input(ids.LOCATION, "search"),
 )
 def update_heat(search: str | None):  # noqa: ANN201
     """Heat tiles are drawn on the server; a filter change is a new tile URL."""
     state = state_of(search)
     frame = basemap_spec(settings())["frame"]
-    return heat_url("disputes", state, frame), heat_url("patrols", state, frame)
+    legends = [
+        heat_legend(kind, state.lang) if f"heat_{kind}" in state.overlays else []
+        for kind in ("disputes", "patrols")
+    ]
+    return heat_url("disputes", state, frame), heat_url("patrols", state, frame), *legends
 
 
 dash.clientside_callback(

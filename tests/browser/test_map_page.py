@@ -336,7 +336,11 @@ def test_map008_grid_detail_and_case_history(live_server, page, engine) -> None:
 def test_map009_hot_spots_and_coverage_layers(live_server, page, engine) -> None:  # noqa: ANN001
     p = page.page
     p.goto(f"{live_server}/?layers=density,hotspots,coverage&period=all")
-    _wait_paths(p, 9)
+    # Districts twice (density, coverage) plus the significant grids: more than 9 paths.
+    p.wait_for_function(
+        "() => document.querySelectorAll('#map path.leaflet-interactive').length > 18",
+        timeout=20_000,
+    )
     # Gi* classes colour grids in the hot/cold palette; the legend lists the classes.
     p.wait_for_function(
         "() => Array.from(document.querySelectorAll('#map path.leaflet-interactive'))"
@@ -357,7 +361,7 @@ def test_map010_key_persons_need_sign_in_and_come_masked(live_server, page, engi
     p.goto(f"{live_server}/?layers=density,key_persons")
     _wait_paths(p, 9)
     assert "重点人员" not in p.locator(".leaflet-control-layers").inner_text()
-    _sign_in(p, live_server, leader, "/?layers=density,key_persons,points&area=150102")
+    _sign_in(p, live_server, leader, "/?layers=density,key_persons&area=150102")
     p.wait_for_function(
         "() => document.querySelector('.leaflet-control-layers') &&"
         " document.querySelector('.leaflet-control-layers').innerText.includes('重点人员')",
@@ -381,4 +385,43 @@ def test_map010_key_persons_need_sign_in_and_come_masked(live_server, page, engi
     text_ = popup.inner_text()
     assert "*" in text_ and not re.search(r"\d{17}[\dX]", text_)
     assert not PHONE.search(text_)
+    assert page.errors == []
+
+
+def test_map011_heat_tiles_load_and_follow_the_filters(live_server, page) -> None:  # noqa: ANN001
+    p = page.page
+    p.goto(f"{live_server}/?layers=density,heat_disputes,heat_patrols&period=all")
+    _wait_paths(p, 9)
+    loaded = (
+        "(kind) => Array.from(document.querySelectorAll('#map img.leaflet-tile'))"
+        ".filter(i => i.src.includes('/tiles/heat/' + kind + '/') && i.complete"
+        " && i.naturalWidth === 256).length > 0"
+    )
+    p.wait_for_function(loaded, arg="disputes", timeout=30_000)
+    p.wait_for_function(loaded, arg="patrols", timeout=30_000)
+    assert "矛盾纠纷热力" in p.locator("#legend-heat_disputes").inner_text()
+    _choose(p, ids.PERIOD, "近30天")
+    p.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#map img.leaflet-tile'))"
+        ".some(i => i.src.includes('/tiles/heat/disputes/') && i.src.includes('period=30d'))",
+        timeout=20_000,
+    )
+    heat_requests = [u for u in page.requests if "/tiles/heat/" in u]
+    assert all(u.startswith(live_server) for u in heat_requests)
+    assert page.errors == []
+
+
+def test_map012_dispute_points_cluster_for_a_leader(live_server, page, engine, leader) -> None:  # noqa: ANN001
+    district, _ = _district_with_townships(engine)
+    p = page.page
+    p.goto(f"{live_server}/?layers=density,points&area={district}")
+    _wait_paths(p, _children(engine, district, "district"))
+    assert "纠纷点位" not in p.locator(".leaflet-control-layers").inner_text()  # viewer: no points
+    _sign_in(p, live_server, leader, f"/?layers=density,points&area={district}&period=all")
+    p.wait_for_function(
+        "() => document.querySelectorAll('#map .marker-cluster, #map path[stroke=\"#fff\"]')"
+        ".length > 0",
+        timeout=20_000,
+    )
+    assert "纠纷点位" in p.locator("#legend-points").inner_text()
     assert page.errors == []
