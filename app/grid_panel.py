@@ -54,13 +54,15 @@ def code_label(kind: str, code: str | None, lang: str = "zh") -> str:
     """The catalogue label of a status/source/risk/action/occupancy/sub-status code."""
     if code is None:
         return t("gd.none", lang)
-    key = f"gd.{kind}.{code}"
+    # Status, source and risk labels are shared with the map's filters.
+    key = f"{kind}.{code}" if kind in ("status", "source", "risk") else f"gd.{kind}.{code}"
     return t(key, lang) if key in MESSAGES else code
 
 
 def named(kind: str, code: str | None, name: str | None, lang: str = "zh") -> str:
     """A catalogue name from the database (type, department); English from the catalogue if known."""
-    key = f"gd.{kind}.{code}"
+    # Status, source and risk labels are shared with the map's filters.
+    key = f"{kind}.{code}" if kind in ("status", "source", "risk") else f"gd.{kind}.{code}"
     if lang != "zh" and key in MESSAGES:
         return t(key, lang)
     return name or code or t("gd.none", lang)

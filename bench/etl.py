@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from bench.common import bench_url
 from etl.demo import DemoConfig, generate
 from etl.demo_load import load_data
 from etl.load import load_table
@@ -28,18 +29,6 @@ from geodata.engine import make_engine
 from geodata.settings import Settings
 
 
-def bench_url() -> str:
-    url = os.environ.get("ZONGZHI_BENCH_DATABASE_URL")
-    if url:
-        return url
-    from geodata.embedded import EmbeddedCluster
-
-    cluster = EmbeddedCluster(Settings())
-    cluster.start()
-    cluster.ensure_database("zongzhi_bench")
-    return cluster.url("zongzhi_bench")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seed", type=int, default=20261128)
@@ -47,7 +36,7 @@ def main() -> None:
     ap.add_argument("--out", default="bench/out/etl.json")
     args = ap.parse_args()
 
-    url = bench_url()
+    url = bench_url("zongzhi_bench")
     engine = make_engine(Settings(), url)
     migrate.upgrade(engine)
     cfg = DemoConfig.for_scale("full", args.seed)

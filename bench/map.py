@@ -27,6 +27,7 @@ from collections.abc import Callable
 import geobuf
 from sqlalchemy import Connection, text
 
+from bench.common import MAP_BENCH_DATABASE, bench_url
 from etl.demo import DemoConfig
 from etl.demo_load import already_loaded, load_demo
 from geodata import migrate, queries
@@ -34,18 +35,6 @@ from geodata.engine import make_engine
 from geodata.settings import Settings
 from layers import area_density
 from layers.filters import MapFilters
-
-
-def bench_url() -> str:
-    url = os.environ.get("ZONGZHI_BENCH_DATABASE_URL")
-    if url:
-        return url
-    from geodata.embedded import EmbeddedCluster
-
-    cluster = EmbeddedCluster(Settings())
-    cluster.start()
-    cluster.ensure_database("zongzhi_map_bench")
-    return cluster.url("zongzhi_map_bench")
 
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -92,7 +81,7 @@ def main() -> None:
     ap.add_argument("--skip-analysis", action="store_true")
     args = ap.parse_args()
 
-    url = bench_url()
+    url = bench_url(MAP_BENCH_DATABASE)
     engine = make_engine(Settings(), url)
     migrate.upgrade(engine)
     if not already_loaded(engine):

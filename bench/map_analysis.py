@@ -2,7 +2,7 @@
 
     python -m bench.map_analysis [--repeat 20]      (from the repository root)
 
-On the full-scale database (``zongzhi`` in the embedded cluster, or ZONGZHI_BENCH_DATABASE_URL;
+On the full-scale database (``zongzhi_map_bench`` in the embedded cluster, loaded by bench/map.py, or ZONGZHI_BENCH_DATABASE_URL;
 read only): p50/p95 of the per-grid queries for all 6,158 grids (dispute counts under a few
 filters, patrol figures over 7/30/90 days), Gi* cold (contiguity built) and warm (cached), and,
 in the same run, the naive geopandas path — ``read_postgis`` of every grid and the period's
@@ -27,22 +27,12 @@ import geopandas as gpd
 import numpy as np
 from sqlalchemy import text
 
+from bench.common import MAP_BENCH_DATABASE, bench_url
 from geodata import analysis, queries
 from geodata.engine import make_engine
 from geodata.settings import Settings
 from layers import hotspots, patrol_coverage
 from layers.filters import LOCAL_TZ, MapFilters
-
-
-def bench_url() -> str:
-    url = os.environ.get("ZONGZHI_BENCH_DATABASE_URL")
-    if url:
-        return url
-    from geodata.embedded import EmbeddedCluster
-
-    cluster = EmbeddedCluster(Settings())
-    cluster.start()
-    return cluster.url("zongzhi")
 
 
 def timed(fn: Callable[[], Any], repeat: int, warm_up: bool = True) -> tuple[list[float], Any]:
@@ -71,7 +61,7 @@ def main() -> None:
     args = ap.parse_args()
     n = args.repeat
 
-    engine = make_engine(Settings(), bench_url())
+    engine = make_engine(Settings(), bench_url(MAP_BENCH_DATABASE))
     figures: dict[str, Any] = {}
     with engine.connect() as conn:
         sizes = {

@@ -6,7 +6,7 @@ Tile set: every tile at the given zooms that touches the four urban districts (�
 玉泉区, 赛罕区). Prints, per heat kind and filter (default 365d, and 30d), p50/p95 of uncached
 and cached requests through the Flask route; MVT grid/dispute tile times and sizes; and the
 same grid tiles over HTTP from tipg (uvicorn) and from ours (gunicorn), one worker each, in the
-same run. It asserts nothing. Read-only on the database ``zongzhi`` (full scale) or
+same run. It asserts nothing. Read-only on the database ``zongzhi_map_bench`` (full scale, loaded by bench/map.py) or
 ZONGZHI_BENCH_DATABASE_URL.
 """
 
@@ -33,6 +33,7 @@ import shapely
 from sqlalchemy import text
 
 from app.main import create_app
+from bench.common import MAP_BENCH_DATABASE, bench_url
 from geodata import tiles as geotiles
 from geodata.engine import make_engine, sqlalchemy_url
 from geodata.settings import Settings
@@ -42,17 +43,6 @@ from layers.filters import MapFilters
 URBAN_DISTRICTS = ("150102", "150103", "150104", "150105")
 FILTERS = {"365d (default)": "", "30d": "period=30d"}
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def bench_url() -> str:
-    url = os.environ.get("ZONGZHI_BENCH_DATABASE_URL")
-    if url:
-        return url
-    from geodata.embedded import EmbeddedCluster
-
-    cluster = EmbeddedCluster(Settings())
-    cluster.start()
-    return cluster.url("zongzhi")
 
 
 def libpq_url(url: str) -> str:
@@ -259,7 +249,7 @@ def main() -> None:
     args = ap.parse_args()
     lo, hi = (int(v) for v in args.zooms.split("-"))
 
-    url = bench_url()
+    url = bench_url(MAP_BENCH_DATABASE)
     engine = make_engine(Settings(), url)
     with engine.connect() as conn:
         patrols = conn.execute(text("SELECT count(*) FROM patrol_visit")).scalar()

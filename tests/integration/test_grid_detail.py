@@ -489,11 +489,11 @@ def test_gd011_panel_renders(conn, busy_grid, lang: str) -> None:  # noqa: ANN00
     assert label == (f"{int(first[:4])}年{int(first[5:])}月" if lang == "zh" else first)
     # Status labels are translated, dates are local YYYY-MM-DD HH:MM.
     case = data["cases"][0]
-    assert t(f"gd.status.{case['status']}", lang) in words
+    assert t(f"status.{case['status']}", lang) in words
     assert grid_panel.fmt_time(case["reported_at"]) in words
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", grid_panel.fmt_time(case["reported_at"]))
     if lang == "en":
-        assert not any(t(f"gd.status.{s}", "zh") in words for s in ("received", "archived"))
+        assert not any(t(f"status.{s}", "zh") in words for s in ("received", "archived"))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -532,7 +532,7 @@ def test_gd013_case_view_renders_timeline(conn, busy_grid, lang: str) -> None:  
     assert set(expected[lang]) <= set(actions)
     assert detail["title"] in words and t("gd.case.timeline", lang) in words
     assert t("gd.case.sub_cases", lang) in words
-    assert t(f"gd.status.{detail['status']}", lang) in words
+    assert t(f"status.{detail['status']}", lang) in words
     assert grid_panel.fmt_time(detail["events"][0]["at"]) in words
     if lang == "en":
         assert t(f"gd.type.{detail['type_code']}", "en") in words
