@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import geobuf
 import pytest
 from sqlalchemy import text
@@ -122,3 +124,24 @@ def test_app006_fresh_gunicorn_workers_serve_bundles_to_concurrent_requests(db_u
         proc.terminate()
         proc.wait(timeout=15)
     assert codes == [200] * 48, sorted(set(codes))
+
+
+def _page_json(settings: Settings, engine, **query: str) -> str:  # noqa: ANN001
+    import dash
+    import plotly
+
+    app = create_app(settings, engine=engine)
+    with app.server.test_request_context("/"):
+        page = next(p for p in dash.page_registry.values() if p["path"] == "/")
+        component = page["layout"](**query)
+        return json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder)
+
+
+def test_app010_amap_basemap_shifts_overlays_into_gcj02(engine, demo_db) -> None:  # noqa: ANN001
+    """With AMap tiles the map runs in the GCJ-02 CRS and heat tiles are asked for in that frame."""
+    amap = _page_json(Settings(basemap="amap"), engine, layers="heat_disputes")
+    assert '"crs": "GCJ02"' in amap
+    assert "crs=gcj02" in amap and "autonavi.com" in amap
+    plain = _page_json(Settings(basemap="none"), engine, layers="heat_disputes")
+    assert '"crs": "EPSG3857"' in plain and "crs=gcj02" not in plain
+    assert "autonavi.com" not in plain and "tianditu" not in plain
