@@ -587,6 +587,30 @@ def load_file(
     return summary
 
 
+@dataclass
+class Prepared:
+    """A source validated in Python, ready for the database part of a load (no connection used)."""
+
+    kind: str
+    table: SourceTable
+    clean: pd.DataFrame
+    verdicts: _Verdicts
+    accepted: np.ndarray
+    repaired: int
+    seconds: float
+
+
+def prepare(kind: str, table: SourceTable) -> Prepared:
+    """Validation and in-file duplicates: pure Python, so it can run ahead of the database work."""
+    plan = load_plans.PLANS[kind]
+    started = time.perf_counter()
+    clean, verdicts, repaired = _validate(table, kind)
+    clean = clean.rename(columns=STAGE_NAMES.get(kind, {}))
+    _mark_duplicates(clean, list(plan.key), verdicts)
+    accepted = np.flatnonzero(verdicts.ok)
+    return Prepared(kind, table, clean, verdicts, accepted, repaired, time.perf_counter() - started)
+
+
 def load_table(
     conn: Connection,
     kind: str,
@@ -595,8 +619,12 @@ def load_table(
     sha256: str = "",
     options: dict[str, Any] | None = None,
     dry_run: bool = False,
+    prepared: Prepared | None = None,
 ) -> tuple[LoadSummary, list[tuple[str, str, str, str]]]:
-    """Load a read source inside the caller's transaction; returns the summary and quarantine."""
+    """Load a read source inside the caller's transaction; returns the summary and quarantine.
+
+    ``prepared`` is :func:`prepare` of the same (kind, table), when the caller ran it ahead.
+    """
     plan = load_plans.PLANS[kind]
     frame = table.frame
     summary = LoadSummary(
@@ -616,11 +644,15 @@ def load_table(
         summary.steps[name] = round(now - clock, 3)
         clock = now
 
-    clean, verdicts, summary.repaired = _validate(table, kind)
-    step("validate")
-    clean = clean.rename(columns=STAGE_NAMES.get(kind, {}))
-    _mark_duplicates(clean, list(plan.key), verdicts)
-    accepted = np.flatnonzero(verdicts.ok)
+    if prepared is None:
+        prepared = prepare(kind, table)
+        step("validate")
+    else:
+        if prepared.kind != kind or prepared.table is not table:
+            raise ValueError("prepared data belongs to another load")
+        summary.steps["validate"] = round(prepared.seconds, 3)  # ran ahead, off this clock
+    clean, verdicts, accepted = prepared.clean, prepared.verdicts, prepared.accepted
+    summary.repaired = prepared.repaired
     staging.create_stage(conn, plan.stage)
     stage_frame = clean.iloc[accepted]
     if kind == "patrols" and len(accepted):

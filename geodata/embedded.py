@@ -219,7 +219,11 @@ class EmbeddedCluster:
                     "-l",
                     str(self.log_file),
                     "-o",
-                    f"-p {self.port}",
+                    # A private, single-node cluster: no replicas and no WAL archive, so
+                    # wal_level=minimal lets a load write a table it truncated (or created) in
+                    # the same transaction without WAL — the bulk-loading advice of the
+                    # PostgreSQL manual. Given at start so existing clusters get it too.
+                    f"-p {self.port} -c wal_level=minimal -c max_wal_senders=0",
                     "-w",
                     "-t",
                     str(int(timeout_s)),

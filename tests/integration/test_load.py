@@ -454,3 +454,20 @@ def test_load013_bulk_load_into_partitioned_table_keeps_partition_indexes(conn, 
     after = partition_indexes()
     assert all(after[p] >= per_partition[p] for p in per_partition)
     assert min(after.values()) >= 4  # pkey, unique, geometry, (grid, time)
+
+
+def test_load014_prepared_ahead_gives_the_same_result(conn, demo_db, tmp_path) -> None:  # noqa: ANN001
+    """Validation run ahead (as the demo load does in a worker thread) changes nothing."""
+    table = read_source(fx.hotline_csv_gbk(tmp_path), "disputes", crs="wgs84")
+    ahead = loader.prepare("disputes", table)
+    with conn.begin_nested() as sp:
+        plain, q_plain = loader.load_table(conn, "disputes", table)
+        sp.rollback()
+    summary, quarantine = loader.load_table(conn, "disputes", table, prepared=ahead)
+    assert summary.balanced() and summary.read > 0
+    for field in ("read", "inserted", "updated", "unchanged", "quarantined", "by_reason"):
+        assert getattr(summary, field) == getattr(plain, field)
+    assert [q[:2] for q in quarantine] == [q[:2] for q in q_plain]
+    other = read_source(fx.hotline_csv_gbk(tmp_path), "disputes", crs="wgs84")
+    with pytest.raises(ValueError, match="another load"):
+        loader.load_table(conn, "disputes", other, prepared=ahead)
