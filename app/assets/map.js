@@ -64,7 +64,11 @@ window.zongzhi = Object.assign({}, window.zongzhi, {
 // Drill-down on click, play/pause of the timeline. The URL is the state.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     zongzhi_cb: {
-        drill: function (feature, search) {
+        drill: function (areaClick, coverageClick, search) {
+            // Whichever layer was clicked last (both carry the same child areas).
+            const trigger = (window.dash_clientside.callback_context.triggered || [])[0] || {};
+            const feature = String(trigger.prop_id || "").indexOf("coverage") === 0
+                ? coverageClick : areaClick;
             const code = feature && feature.properties && feature.properties.code;
             if (!code) { return window.dash_clientside.no_update; }
             const q = new URLSearchParams(search || "");

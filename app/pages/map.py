@@ -567,11 +567,13 @@ dash.clientside_callback(
     Input(ids.GEOMETRY_URL, "data"),
 )
 
-# Clicking an area opens it. Client-side, so the clicked polygon never travels to the server.
+# Clicking an area (on the density or the coverage layer) opens it. Client-side, so the
+# clicked polygon never travels to the server.
 dash.clientside_callback(
     ClientsideFunction(namespace="zongzhi_cb", function_name="drill"),
     Output(ids.LOCATION, "search", allow_duplicate=True),
     Input(ids.AREAS, "clickData"),
+    Input(ids.COVERAGE, "clickData"),
     State(ids.LOCATION, "search"),
     prevent_initial_call=True,
 )
