@@ -93,6 +93,13 @@ def resolve_area(conn, area: str | None, lang: str = "zh") -> dict[str, Any]:  #
     return {"empty": False, "code": code, "level": level, "message": ""}
 
 
+def drawn_area(conn, view: dict[str, Any]) -> dict[str, str]:  # noqa: ANN001
+    """The area whose children the map draws: the viewed area, or a grid's community."""
+    if view["level"] != "grid":
+        return {"code": view["code"], "level": view["level"]}
+    return queries.lineage(conn, view["code"])[-2]
+
+
 def breadcrumb(path: list[dict[str, str]], search: str | None) -> list:
     crumbs: list[Any] = []
     for i, node in enumerate(path):
@@ -490,22 +497,21 @@ def update_map(search: str | None, shown: dict | None):  # noqa: ANN201
         if view["empty"]:
             return None, no, [], [], [], view["message"], None, no
         area_changed = not shown or shown.get("code") != view["code"]
-        path = queries.lineage(conn, view["code"])
-        # The polygons drawn: the area's children, or for a grid its siblings.
-        drawn = path[-2] if view["level"] == "grid" else path[-1]
+        drawn = drawn_area(conn, view)
         hideout = density_values(conn, drawn, state)
         hideout["selected"] = view["code"] if view["level"] == "grid" else None
         legend = legend_block(t(f"legend.{state.metric}", lang), area_density.legend_rows(hideout))
         summary = queries.area_summary(
             conn, view["code"], view["level"], state.filters.dispute_filter()
         )
+        cards = summary_cards(summary, view["level"], lang)
+        hint = t("hint.grid", lang) if view["level"] == "grid" else t("hint.drill", lang)
+        status = view["message"] or hint
+        if not area_changed:  # a filter change: values only
+            return no, hideout, legend, no, cards, status, no, no
+        path = queries.lineage(conn, view["code"])
         version = queries.data_version(conn)
         bounds = queries.bounds_of(conn, view["code"])
-    cards = summary_cards(summary, view["level"], lang)
-    hint = t("hint.grid", lang) if view["level"] == "grid" else t("hint.drill", lang)
-    status = view["message"] or hint
-    if not area_changed:
-        return no, hideout, legend, no, cards, status, no, no
     url = f"/api/geo/children/{drawn['code']}.pbf?v={version}"
     # The map fits the viewed area whichever overlays are on; a grid's detail panel covers
     # the right of the map, so keep the grid clear of it.
@@ -719,12 +725,9 @@ def coverage_days(filters: MapFilters) -> int:
 
 
 def _drawn_area(conn, state: ViewState) -> dict[str, str] | None:  # noqa: ANN001
-    """The area whose children are drawn (a grid's community for a grid view)."""
+    """``drawn_area`` of the area in ``state``, or None when nothing is loaded."""
     view = resolve_area(conn, state.area, state.lang)
-    if view["empty"]:
-        return None
-    path = queries.lineage(conn, view["code"])
-    return path[-2] if view["level"] == "grid" else path[-1]
+    return None if view["empty"] else drawn_area(conn, view)
 
 
 @dash.callback(
