@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from geodata import models
+from geodata import features, models
 from geodata.queries import DisputeFilter
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -30,15 +30,8 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _masked_phone(column: str) -> str:
-    """SQL for a phone masked as ``138****5678`` unless ``:cleared`` (column from fixed SQL only)."""
-    return (
-        f"CASE WHEN :cleared OR {column} IS NULL THEN {column}"
-        f" WHEN length({column}) >= 11"
-        f" THEN left({column}, 3) || repeat('*', length({column}) - 7) || right({column}, 4)"
-        f" WHEN length({column}) >= 7"
-        f" THEN left({column}, 2) || repeat('*', length({column}) - 4) || right({column}, 2)"
-        f" ELSE repeat('*', length({column})) END"
-    )
+    """SQL for a phone masked by the project's rule (``features.mask_phone_sql``) unless ``:cleared``."""
+    return f"CASE WHEN :cleared THEN {column} ELSE {features.mask_phone_sql(column)} END"
 
 
 # Free text (descriptions, notes) may quote an ID number or a mobile number: masked unless cleared.
