@@ -351,6 +351,7 @@ def heat_counts(
     *,
     buffer: int,
     frame: str = "wgs84",
+    version: int | None = None,
 ) -> npt.NDArray[np.int32]:
     """Counts per pixel of the buffered tile for ``kind`` (patrols honour only the period)."""
     if not tile_exists(z, x, y):
@@ -358,7 +359,9 @@ def heat_counts(
     if kind == "disputes":
         return dispute_counts(conn, z, x, y, flt, buffer=buffer, frame=frame)
     if kind == "patrols":
-        return patrol_counts(conn, z, x, y, flt.start, flt.end, buffer=buffer, frame=frame)
+        return patrol_counts(
+            conn, z, x, y, flt.start, flt.end, buffer=buffer, frame=frame, version=version
+        )
     raise ValueError(f"unknown heat kind {kind!r}")
 
 
@@ -366,14 +369,21 @@ _REFERENCES: LRUCache[tuple[Any, ...], float] = LRUCache(maxsize=512)
 _REFERENCE_LOCK = threading.Lock()
 
 
-def heat_reference(conn: Connection, kind: str, z: int, flt: queries.DisputeFilter) -> float:
+def heat_reference(
+    conn: Connection,
+    kind: str,
+    z: int,
+    flt: queries.DisputeFilter,
+    version: int | None = None,
+) -> float:
     """A high density (counts per zoom-z pixel) under the filter: the top of the colour ramp.
 
     The 99th percentile of non-empty 8×8-pixel cells over the whole data set, so every tile of
     one zoom and filter shares one scale and neighbours join without seams. The same value
     serves the GCJ-02 frame (the shift moves points by < 1 km; the distribution is the same).
     """
-    version = queries.data_version(conn)
+    if version is None:
+        version = queries.data_version(conn)
     if kind == "patrols":
         flt = queries.DisputeFilter(start=flt.start, end=flt.end)
     cell_zoom = max(min(z - _REF_CELL_SHIFT, _REF_MAX_CELL_ZOOM), 0)

@@ -125,6 +125,7 @@ class HeatData:
 def fetch(conn: Connection, params: Params) -> HeatData:
     """Binned counts (tile + buffer) and the per-zoom/per-filter reference."""
     flt = params.dispute_filter()
+    version = queries.data_version(conn)  # read once: the snapshot and the reference share it
     counts = geotiles.heat_counts(
         conn,
         params.kind,
@@ -134,12 +135,12 @@ def fetch(conn: Connection, params: Params) -> HeatData:
         flt,
         buffer=BUFFER_PX,
         frame=params.crs,
+        version=version,
     )
     if not counts.any():
         return HeatData(counts=counts, reference=0.0)
-    return HeatData(
-        counts=counts, reference=geotiles.heat_reference(conn, params.kind, params.z, flt)
-    )
+    reference = geotiles.heat_reference(conn, params.kind, params.z, flt, version)
+    return HeatData(counts=counts, reference=reference)
 
 
 @cache
