@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import geobuf
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify
 
 from app.context import engine, settings
+from app.httpcache import not_modified, respond
 from geodata import queries
 
 blueprint = Blueprint("zongzhi", __name__)
@@ -29,12 +30,10 @@ def children_geobuf(code: str) -> Response:
         # Geometry changes only with a load, so (area, data version) names it: a browser that
         # already has it gets 304 before anything is built.
         etag = f"{code}-{queries.data_version(conn)}"
-        if request.if_none_match and etag in request.if_none_match:
-            resp = Response(status=304)
-        else:
-            body = geobuf.encode(queries.children_geojson(conn, code, level))
-            resp = Response(body, mimetype="application/x-protobuf")
-    resp.set_etag(etag)
+        max_age = settings().cache_max_age_s
+        early = not_modified(etag, max_age)
+        if early is not None:
+            return early
+        body = geobuf.encode(queries.children_geojson(conn, code, level))
     # The URL carries the data version (?v=), so a long max-age cannot serve stale geometry.
-    resp.headers["Cache-Control"] = f"public, max-age={settings().cache_max_age_s}"
-    return resp
+    return respond(body, "application/x-protobuf", etag, max_age)

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from app import auth
 from app.context import engine, settings
+from app.httpcache import not_modified, respond
 from geodata import queries
 from geodata import tiles as geotiles
 from layers import heat
@@ -97,23 +98,6 @@ def _cached(key: tuple[Any, ...], build: Any) -> Any:
     return value
 
 
-def _respond(
-    body: bytes | None, mimetype: str, etag: str, max_age: int, scope: str = "public"
-) -> Response:
-    """200 with the body, or 304 when ``body`` is None."""
-    resp = Response(status=304) if body is None else Response(body, mimetype=mimetype)
-    resp.set_etag(etag)
-    resp.headers["Cache-Control"] = f"{scope}, max-age={max_age}"
-    return resp
-
-
-def _not_modified(etag: str, max_age: int, scope: str = "public") -> Response | None:
-    """304 when the browser already holds this ETag (checked before anything is built)."""
-    if request.if_none_match and etag in request.if_none_match:
-        return _respond(None, "", etag, max_age, scope)
-    return None
-
-
 @blueprint.get("/tiles/heat/<kind>/<int:z>/<int:x>/<int:y>.png")
 def heat_tile(kind: str, z: int, x: int, y: int) -> Response:
     """A 256×256 heat tile (palette PNG with per-entry alpha) of disputes or patrol visits."""
@@ -128,7 +112,7 @@ def heat_tile(kind: str, z: int, x: int, y: int) -> Response:
     max_age = _max_age(filters, now)
     key = params.cache_key(_data_version())
     etag = _etag(key)
-    early = _not_modified(etag, max_age)
+    early = not_modified(etag, max_age)
     if early is not None:
         return early
 
@@ -136,7 +120,7 @@ def heat_tile(kind: str, z: int, x: int, y: int) -> Response:
         with engine().connect() as conn:
             return heat.render(heat.fetch(conn, params), params)
 
-    return _respond(_cached(key, build), "image/png", etag, max_age)
+    return respond(_cached(key, build), "image/png", etag, max_age)
 
 
 @blueprint.get("/tiles/<layer>/<int:z>/<int:x>/<int:y>.pbf")
@@ -175,7 +159,7 @@ def vector_tile(layer: str, z: int, x: int, y: int) -> Response:
     etag = _etag(key)
     # Points are for signed-in roles only: no shared cache may keep them.
     scope = "private" if layer == "disputes" else "public"
-    early = _not_modified(etag, max_age, scope)
+    early = not_modified(etag, max_age, scope)
     if early is not None:
         return early
 
@@ -185,7 +169,7 @@ def vector_tile(layer: str, z: int, x: int, y: int) -> Response:
             return geotiles.vector_tile(conn, layer, z, x, y, flt, district_code=district)
 
     tile = _cached(key, build)
-    resp = _respond(tile.body, MVT_MIMETYPE, etag, max_age, scope)
+    resp = respond(tile.body, MVT_MIMETYPE, etag, max_age, scope)
     if tile.capped_at is not None:
         resp.headers["X-Tile-Capped"] = str(tile.capped_at)
     return resp
