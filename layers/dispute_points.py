@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from geodata import features, users
 from layers.filters import MapFilters
-from layers.key_persons import RISK_COLORS
+from layers.key_persons import RISK_COLORS, with_risk_colors
 
 MAX_POINTS = 2000
 
@@ -46,21 +46,9 @@ def fetch(conn: Connection, params: Params) -> dict[str, Any]:
 
 def render(data: dict[str, Any], params: Params) -> dict[str, Any]:
     """Clustered-point GeoJSON (``color`` by risk), or an empty one with ``too_many``."""
-    if data["too_many"]:
-        feats: list[dict[str, Any]] = []
-    else:
-        feats = [
-            {
-                **f,
-                "properties": {
-                    **f["properties"],
-                    "color": RISK_COLORS[f["properties"]["risk_level"]],
-                },
-            }
-            for f in data["geojson"]["features"]
-        ]
+    features = [] if data["too_many"] else data["geojson"]["features"]
     return {
-        "geojson": {"type": "FeatureCollection", "features": feats},
+        "geojson": with_risk_colors(features),
         "hideout": {"colors": RISK_COLORS},
         "count": data["count"],
         "too_many": data["too_many"],

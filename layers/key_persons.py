@@ -48,17 +48,27 @@ def fetch(conn: Connection, params: Params) -> dict[str, Any]:
     )
 
 
+def with_risk_colors(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """A FeatureCollection of ``features``, each given the ``color`` of its ``risk_level``."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                **f,
+                "properties": {
+                    **f["properties"],
+                    "color": RISK_COLORS[f["properties"]["risk_level"]],
+                },
+            }
+            for f in features
+        ],
+    }
+
+
 def render(data: dict[str, Any], params: Params) -> dict[str, Any]:
     """GeoJSON points with a ``color`` per risk level, the legend colours and counts."""
-    feats = [
-        {
-            **f,
-            "properties": {**f["properties"], "color": RISK_COLORS[f["properties"]["risk_level"]]},
-        }
-        for f in data["geojson"]["features"]
-    ]
     return {
-        "geojson": {"type": "FeatureCollection", "features": feats},
+        "geojson": with_risk_colors(data["geojson"]["features"]),
         "hideout": {"colors": RISK_COLORS},
         "count": data["count"],
         "truncated": data["truncated"],
