@@ -21,13 +21,12 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 
 import geobuf
 from sqlalchemy import Connection, text
 
-from bench.common import MAP_BENCH_DATABASE, bench_url
+from bench.common import MAP_BENCH_DATABASE, bench_url, pct, timed
 from etl.demo import DemoConfig
 from etl.demo_load import already_loaded, load_demo
 from geodata import migrate, queries
@@ -37,16 +36,10 @@ from layers import area_density
 from layers.filters import MapFilters
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+def p50_p95(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     """p50 and p95 in milliseconds over ``repeat`` calls (after one warm-up call)."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
+    q = pct(timed(fn, repeat)[0])
+    return q["p50"], q["p95"]
 
 
 def busiest_path(conn: Connection) -> list[tuple[str, str]]:
@@ -101,11 +94,13 @@ def main() -> None:
                 if level == "grid"
                 else len(queries.child_area_stats(conn, code, level, queries.DisputeFilter()))
             )
-            p50, p95 = timed(lambda c=code, lv=level: step(conn, c, lv, MapFilters()), args.repeat)
+            p50, p95 = p50_p95(
+                lambda c=code, lv=level: step(conn, c, lv, MapFilters()), args.repeat
+            )
             size = "—" if level == "grid" else f"{geometry_bytes(conn, code, level) / 1024:.0f} KB"
             print(f"   {level:<10} {children:>8} {p50:>8.1f} {p95:>8.1f} {size:>10}")
         narrow = MapFilters(period="30d", risks=("high",), sources=("hotline", "police"))
-        p50, p95 = timed(lambda: step(conn, path[0][0], "city", narrow), args.repeat)
+        p50, p95 = p50_p95(lambda: step(conn, path[0][0], "city", narrow), args.repeat)
         print(
             f"   city step with 30d + high risk + two sources: p50 {p50:.1f} ms, p95 {p95:.1f} ms"
         )

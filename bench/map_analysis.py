@@ -18,7 +18,6 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,31 +26,12 @@ import geopandas as gpd
 import numpy as np
 from sqlalchemy import text
 
-from bench.common import MAP_BENCH_DATABASE, bench_url
+from bench.common import MAP_BENCH_DATABASE, bench_url, pct, timed
 from geodata import analysis, queries
 from geodata.engine import make_engine
 from geodata.settings import Settings
 from layers import hotspots, patrol_coverage
 from layers.filters import LOCAL_TZ, MapFilters
-
-
-def timed(fn: Callable[[], Any], repeat: int, warm_up: bool = True) -> tuple[list[float], Any]:
-    """Wall times in ms of ``repeat`` calls (after one warm-up call) and the last result."""
-    result = fn() if warm_up else None
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return times, result
-
-
-def pct(times: list[float]) -> dict[str, float]:
-    return {
-        "p50": float(np.percentile(times, 50)),
-        "p95": float(np.percentile(times, 95)),
-        "max": float(max(times)),
-    }
 
 
 def main() -> None:
