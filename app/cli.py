@@ -23,16 +23,16 @@ def _fail(message: str) -> None:
 
 
 def _embedded(settings: Settings):  # noqa: ANN202
-    from geodata.embedded import EmbeddedCluster
+    from geodata.db.embedded import EmbeddedCluster
 
     return EmbeddedCluster(settings)
 
 
 def ensure_database(settings: Settings, *, migrate: bool = True):  # noqa: ANN201
     """Start the embedded cluster when no URL is configured, migrate, and return an engine."""
-    from geodata import migrate as migrations
-    from geodata.embedded import EmbeddedError
-    from geodata.engine import make_engine
+    from geodata.db import migrate as migrations
+    from geodata.db.embedded import EmbeddedError
+    from geodata.db.engine import make_engine
 
     if not settings.database_url:
         try:
@@ -41,7 +41,10 @@ def ensure_database(settings: Settings, *, migrate: bool = True):  # noqa: ANN20
             _fail(str(exc))
     engine = make_engine(settings)
     if migrate:
-        migrations.upgrade(engine)
+        try:
+            migrations.upgrade(engine)
+        except migrations.MigrationError as exc:
+            _fail(str(exc))
     return engine
 
 
@@ -60,7 +63,7 @@ def db_start() -> None:
     settings = _settings()
     if settings.database_url:
         _fail("ZONGZHI_DATABASE_URL is set: the embedded cluster is not used")
-    from geodata.embedded import EmbeddedError
+    from geodata.db.embedded import EmbeddedError
 
     started = time.monotonic()
     try:
@@ -81,8 +84,8 @@ def db_stop() -> None:
 def db_status() -> None:
     settings = _settings()
     if settings.database_url:
-        from geodata.engine import make_engine
-        from geodata.queries import health
+        from geodata.db.engine import make_engine
+        from geodata.read.areas import health
 
         info = {"url": settings.database_url, **health(make_engine(settings))}
     else:
@@ -92,7 +95,7 @@ def db_status() -> None:
 
 @db.command("migrate", help="Apply all migrations (starts the embedded cluster if needed).")
 def db_migrate() -> None:
-    from geodata import migrate as migrations
+    from geodata.db import migrate as migrations
 
     engine = ensure_database(_settings())
     click.echo(f"database at revision {migrations.current(engine)}")
@@ -101,7 +104,7 @@ def db_migrate() -> None:
 @db.command("reset", help="Drop every table and migrate again from scratch (data is lost).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def db_reset(yes: bool) -> None:
-    from geodata import migrate as migrations
+    from geodata.db import migrate as migrations
 
     if not yes:
         click.confirm("This deletes all data in the database. Continue?", abort=True)
@@ -159,7 +162,7 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
 
 def _demo_users(engine) -> None:  # noqa: ANN001
     """Demo accounts leader / analyst / admin; a generated password is shown once, here."""
-    from geodata.users import ensure_demo_users
+    from geodata.write.users import ensure_demo_users
 
     with engine.begin() as conn:
         password = ensure_demo_users(conn)
@@ -247,7 +250,7 @@ def user() -> None:
 def user_add(
     name: str, role: str, district: str | None, display_name: str | None, password_stdin: bool
 ) -> None:
-    from geodata import users
+    from geodata.write import users
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -268,7 +271,7 @@ def user_add(
 @user.command("list", help="List users (never their passwords).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def user_list(as_json: bool) -> None:
-    from geodata import users
+    from geodata.write import users
 
     engine = ensure_database(_settings())
     with engine.connect() as conn:

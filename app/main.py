@@ -15,8 +15,9 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     """Build the dashboard: Flask routes, Dash pages, one engine shared by every request."""
-    from app import auth, routes, tiles
-    from geodata.engine import make_engine
+    from app.web import auth, tiles
+    from app.web import geometry as routes
+    from geodata.db.engine import make_engine
 
     app = dash.Dash(
         __name__,
@@ -57,7 +58,7 @@ def server():  # noqa: ANN201 — gunicorn factory: ``gunicorn 'app.main:server(
 
 def _warm_patrol_snapshot(flask_app) -> None:  # noqa: ANN001
     """Load the in-memory patrol points (seconds at full scale) before the first heat tile asks."""
-    from geodata import tiles
+    from geodata.read import tiles
 
     try:
         with flask_app.extensions["zongzhi"]["engine"].connect() as conn:

@@ -20,7 +20,7 @@ def bench_url(database: str) -> str:
     url = os.environ.get("ZONGZHI_BENCH_DATABASE_URL")
     if url:
         return url
-    from geodata.embedded import EmbeddedCluster
+    from geodata.db.embedded import EmbeddedCluster
 
     cluster = EmbeddedCluster(Settings())
     cluster.start()

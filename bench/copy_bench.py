@@ -1,4 +1,4 @@
-"""Bulk-load throughput of patrol-visit-shaped rows: geodata.copybin vs psycopg and geopandas.
+"""Bulk-load throughput of patrol-visit-shaped rows: geodata.load.copybin vs psycopg and geopandas.
 
 Run: ``python bench/copy_bench.py`` (database from ZONGZHI_DATABASE_URL, else the embedded cluster).
 Prints figures only. Each method loads into its own fresh TEMP table, once, after a warm-up.
@@ -19,8 +19,8 @@ import shapely
 from psycopg import sql
 from sqlalchemy import Connection, create_engine, event
 
-from geodata.copybin import copy_frame
-from geodata.engine import sqlalchemy_url
+from geodata.db.engine import sqlalchemy_url
+from geodata.load.copybin import copy_frame
 
 DEFAULT_URL = "postgresql://zongzhi@127.0.0.1:54329/zongzhi"
 ROWS = 500_000

@@ -24,8 +24,9 @@ from etl.demo import DemoConfig, generate
 from etl.demo_load import load_data
 from etl.load import load_table
 from etl.readers import SourceTable
-from geodata import copybin, migrate
-from geodata.engine import make_engine
+from geodata.db import migrate
+from geodata.db.engine import make_engine
+from geodata.load import copybin
 from geodata.settings import Settings
 
 

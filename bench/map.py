@@ -29,8 +29,9 @@ from sqlalchemy import Connection, text
 from bench.common import MAP_BENCH_DATABASE, bench_url, pct, timed
 from etl.demo import DemoConfig
 from etl.demo_load import already_loaded, load_demo
-from geodata import migrate, queries
-from geodata.engine import make_engine
+from geodata.db import migrate
+from geodata.db.engine import make_engine
+from geodata.read import areas as queries
 from geodata.settings import Settings
 from layers import area_density
 from layers.filters import MapFilters

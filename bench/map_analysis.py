@@ -27,8 +27,9 @@ import numpy as np
 from sqlalchemy import text
 
 from bench.common import MAP_BENCH_DATABASE, bench_url, pct, timed
-from geodata import analysis, queries
-from geodata.engine import make_engine
+from geodata.db.engine import make_engine
+from geodata.read import analysis
+from geodata.read import areas as queries
 from geodata.settings import Settings
 from layers import hotspots, patrol_coverage
 from layers.filters import LOCAL_TZ, MapFilters

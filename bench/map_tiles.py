@@ -34,8 +34,8 @@ from sqlalchemy import text
 
 from app.main import create_app
 from bench.common import MAP_BENCH_DATABASE, bench_url
-from geodata import tiles as geotiles
-from geodata.engine import make_engine, sqlalchemy_url
+from geodata.db.engine import make_engine, sqlalchemy_url
+from geodata.read import tiles as geotiles
 from geodata.settings import Settings
 from layers import heat
 from layers.filters import MapFilters

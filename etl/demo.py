@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -29,10 +28,12 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
+from domain.clock import LOCAL_TZ, TZ_NAME
+from domain.vocab import ACTION_ORDER
 from etl.idcard import id_check_digit
 from etl.subdivide import subdivide
 from geodata.crs import gcj02_to_wgs84, transform_geometry
-from geodata.seed import DEPARTMENTS, DISPUTE_TYPES, WHISTLE_CLASSES
+from geodata.load.seed import DEPARTMENTS, DISPUTE_TYPES, WHISTLE_CLASSES
 
 __all__ = [
     "CITY_CODE",
@@ -55,8 +56,7 @@ __all__ = [
     "read_districts",
 ]
 
-TZ = ZoneInfo("Asia/Shanghai")
-TZ_NAME = "Asia/Shanghai"
+TZ = LOCAL_TZ
 CITY_CODE = "150100"
 URBAN_DISTRICTS = frozenset({"150102", "150103", "150104", "150105"})
 # Metres per degree at Hohhot's latitude (40.8°N), for sizing footprints and jitter.
@@ -1115,16 +1115,7 @@ def _type_label(name: str) -> str:
 class _EventLog:
     """Collects workflow events column-wise, then orders them per case."""
 
-    ACTIONS = (
-        "accept",
-        "proxy",
-        "assign",
-        "consult",
-        "supervise",
-        "resolve",
-        "evaluate",
-        "archive",
-    )
+    ACTIONS = ACTION_ORDER
 
     def __init__(self) -> None:
         self._parts: list[tuple[np.ndarray, ...]] = []

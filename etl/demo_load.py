@@ -2,7 +2,7 @@
 
 Each loadable kind goes through ``etl.load.load_table`` (validation, binary COPY into staging,
 checks and grid assignment in PostGIS, upsert, batch accounting); the tables that hang off them
-by natural key go through ``geodata.related``. One transaction: a failed demo load leaves the
+by natural key go through ``geodata.load.related``. One transaction: a failed demo load leaves the
 previous data in place.
 """
 
@@ -18,8 +18,8 @@ from sqlalchemy import Connection, Engine
 from etl.demo import DEMO_EXTRA, DEMO_KINDS, DEMO_TABLES, DemoConfig, DemoData, generate
 from etl.load import LoadSummary, Prepared, load_table, prepare
 from etl.readers import SourceTable
-from geodata import bulk, related
-from geodata.load_plans import TARGET_TABLE
+from geodata.load import bulk, related
+from geodata.load.plans import TARGET_TABLE
 
 # Parents before children: the load order of the generator's kinds and extra tables.
 KIND_ORDER = DEMO_KINDS

@@ -21,26 +21,33 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine
 
+from domain import vocab
+from domain.clock import TZ_NAME
+from domain.i18n import t
 from etl.idcard import mask_id_number, valid_id_number
 from etl.readers import SourceTable, read_source
-from geodata import bulk, load_plans, staging
+from geodata.load import bulk, staging
+from geodata.load import plans as load_plans
 
-TZ = "Asia/Shanghai"
+TZ = TZ_NAME
 
-# Reason codes for quarantined rows: (中文, English).
+# Reason codes for quarantined rows; their messages are ``reason.<code>`` in domain.i18n.
+REASON_CODES = (
+    "missing_required",
+    "unparseable_date",
+    "unparseable_number",
+    "invalid_value",
+    "invalid_id_number",
+    "empty_geometry",
+    "invalid_geometry",
+    "wrong_geometry_type",
+    "outside_area",
+    "outside_parent",
+    "unknown_code",
+    "duplicate_in_file",
+)
 REASONS: dict[str, tuple[str, str]] = {
-    "missing_required": ("缺少必填字段", "missing required field"),
-    "unparseable_date": ("日期无法解析", "unparseable date"),
-    "unparseable_number": ("数字无法解析", "unparseable number"),
-    "invalid_value": ("取值不在允许范围", "value not allowed"),
-    "invalid_id_number": ("身份证号校验失败", "invalid citizen ID number"),
-    "empty_geometry": ("缺少空间位置", "empty or missing geometry"),
-    "invalid_geometry": ("几何无效且无法修复", "invalid geometry that cannot be repaired"),
-    "wrong_geometry_type": ("几何类型错误", "wrong geometry type"),
-    "outside_area": ("位置不在辖区网格内", "location outside every grid"),
-    "outside_parent": ("不在上级区域范围内", "outside its parent area"),
-    "unknown_code": ("编码不存在", "unknown code"),
-    "duplicate_in_file": ("文件内重复", "duplicate within the file"),
+    code: (t(f"reason.{code}", "zh"), t(f"reason.{code}", "en")) for code in REASON_CODES
 }
 
 
@@ -70,53 +77,12 @@ def _choices(codes: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return out
 
 
-LEVELS = _choices(
-    {
-        "city": ("市", "地级市"),
-        "district": ("区", "县", "旗", "区县", "旗县区", "县级"),
-        "township": ("乡镇", "街道", "乡", "镇", "苏木", "乡镇街道"),
-        "community": ("社区", "村", "嘎查", "村社区", "居委会", "村委会"),
-    }
-)
-RISK = _choices(
-    {
-        "low": ("低", "一般", "低风险"),
-        "medium": ("中", "较高", "中风险"),
-        "high": ("高", "重大", "高风险"),
-    }
-)
-OCCUPANCY = _choices(
-    {"owner": ("自住",), "rented": ("出租",), "vacant": ("空置",), "other": ("其他", "其它")}
-)
-SOURCES = _choices(
-    {
-        "hotline": ("12345", "12345热线", "市民热线", "热线"),
-        "police": ("110", "公安", "公安110", "派出所"),
-        "court": ("法院", "诉前调解"),
-        "petition": ("信访", "来信", "网上信访", "网络问政"),
-        "grid_worker": ("网格员", "网格员上报", "网格"),
-        "walk_in": ("来访", "群众来访", "走访"),
-        "other": ("其他", "其它"),
-    }
-)
-DISPUTE_STATUS = _choices(
-    {
-        "received": ("待受理", "已受理", "新建", "受理"),
-        "assigned": ("已交办", "交办", "已派单", "派单"),
-        "in_progress": ("处理中", "办理中", "在办"),
-        "resolved": ("已办结", "办结", "已化解", "化解"),
-        "unresolved": ("未化解", "化解不成"),
-        "archived": ("已归档", "归档"),
-    }
-)
-WHISTLE_STATUS = _choices(
-    {
-        "raised": ("已吹哨", "吹哨"),
-        "responded": ("已应哨", "应哨"),
-        "evaluated": ("已评价", "评价"),
-        "assessed": ("已评估", "评估"),
-    }
-)
+LEVELS = vocab.synonyms("level")
+RISK = vocab.synonyms("risk")
+OCCUPANCY = vocab.synonyms("occupancy")
+SOURCES = vocab.synonyms("source")
+DISPUTE_STATUS = vocab.synonyms("status")
+WHISTLE_STATUS = vocab.synonyms("whistle_status")
 
 YES_NO = _choices({"true": ("是", "有", "1", "y", "yes"), "false": ("否", "无", "0", "n", "no")})
 

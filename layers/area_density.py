@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
-from geodata import queries
+from geodata.read import areas as queries
 from layers.filters import MapFilters
 
 # ColorBrewer YlOrRd, 5 classes: light = few disputes, dark red = many.

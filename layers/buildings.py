@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection
 
-from geodata import features
+from geodata.read import features
 
 MIN_ZOOM = 16
 MAX_FEATURES = 3000

@@ -10,19 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from geodata import models, queries
+from domain import vocab
+from domain.clock import LOCAL_TZ
+from geodata.read import areas as queries
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 Period = Literal["today", "week", "month", "year", "30d", "90d", "365d", "all", "custom"]
 PERIODS: tuple[str, ...] = ("today", "week", "month", "year", "30d", "90d", "365d", "all", "custom")
 ROLLING_DAYS = {"30d": 30, "90d": 90, "365d": 365}
-SOURCES = models.DISPUTE_SOURCES
-STATUSES = models.DISPUTE_STATUSES
-RISKS = models.RISK_LEVELS
+SOURCES = vocab.DISPUTE_SOURCES
+STATUSES = vocab.DISPUTE_STATUSES
+RISKS = vocab.RISK_LEVELS
 # URL keys for the list filters (comma-separated values).
 LIST_KEYS = {"types": "types", "sources": "sources", "statuses": "status", "risks": "risk"}
 

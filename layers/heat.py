@@ -1,7 +1,7 @@
 """Heat tiles: disputes or patrol visits per pixel, smoothed and coloured into 256×256 PNGs.
 
 Every tile of one zoom and filter is scaled by the same reference density (a high percentile
-over the whole data set, from ``geodata.tiles.heat_reference``), never by its own maximum, so
+over the whole data set, from ``geodata.read.tiles.heat_reference``), never by its own maximum, so
 neighbouring tiles join without seams.
 """
 
@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field, model_validator
 from scipy import ndimage
 from sqlalchemy import Connection
 
-from geodata import queries
-from geodata import tiles as geotiles
+from geodata.read import areas as queries
+from geodata.read import tiles as geotiles
 from layers.filters import LOCAL_TZ, MapFilters
 
 TILE_SIZE = geotiles.TILE_SIZE

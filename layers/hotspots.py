@@ -44,7 +44,8 @@ from pydantic import BaseModel, Field
 from scipy import stats
 from sqlalchemy import Connection
 
-from geodata import analysis, queries
+from geodata.read import analysis
+from geodata.read import areas as queries
 from layers.filters import LOCAL_TZ, MapFilters
 
 # ColorBrewer RdBu (7 classes): reds hot, blues cold, the middle grey-white not significant.

@@ -11,7 +11,8 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Connection
 
-from geodata import features, users
+from geodata.read import features
+from geodata.write import users
 from layers.filters import MapFilters
 
 # ColorBrewer OrRd: darker = higher risk.

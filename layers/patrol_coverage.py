@@ -24,7 +24,8 @@ import cachetools
 from pydantic import BaseModel
 from sqlalchemy import Connection
 
-from geodata import analysis, queries
+from geodata.read import analysis
+from geodata.read import areas as queries
 from layers.area_density import class_breaks
 from layers.filters import LOCAL_TZ
 

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Connection, Engine
 
-from geodata.engine import make_engine, sqlalchemy_url
+from geodata.db.engine import make_engine, sqlalchemy_url
 from geodata.settings import Settings
 
 # Own database name per concurrent session (e.g. two checkouts sharing one embedded cluster).
@@ -34,7 +34,7 @@ def _test_url() -> str:
     url = os.environ.get("ZONGZHI_TEST_DATABASE_URL")
     if url:
         return sqlalchemy_url(url)
-    from geodata.embedded import EmbeddedCluster, EmbeddedError
+    from geodata.db.embedded import EmbeddedCluster, EmbeddedError
 
     cluster = EmbeddedCluster(Settings())
     try:
@@ -49,7 +49,7 @@ def _test_url() -> str:
 @pytest.fixture(scope="session")
 def db_url() -> str:
     """URL of a freshly created, migrated test database."""
-    from geodata import migrate
+    from geodata.db import migrate
 
     url = _test_url()
     engine = make_engine(Settings(), url)

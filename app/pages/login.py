@@ -5,9 +5,9 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-from app.auth import LOGIN_ERRORS, current_user, safe_next
 from app.context import settings
-from app.i18n import t
+from app.web.auth import LOGIN_ERRORS, current_user, safe_next
+from domain.i18n import t
 
 dash.register_page(__name__, path="/login", title=t("auth.page_title"))
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from app import ids
-from geodata import queries
+from geodata.read import areas as queries
 from layers import area_density
 from layers.filters import MapFilters
 
@@ -266,7 +266,7 @@ def test_map007_gcj02_crs_puts_wgs84_overlays_on_amap_tiles(live_server, page) -
 @pytest.fixture(scope="module")
 def leader(engine) -> tuple[str, str]:  # noqa: ANN001
     """A signed-in-able township leader (committed; unique name per test session)."""
-    from geodata import users
+    from geodata.write import users
 
     name, password = f"leader_{uuid.uuid4().hex[:8]}", "correct horse battery"
     with engine.begin() as conn:

@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import text
 
-from geodata import analysis, queries
+from geodata.read import analysis
+from geodata.read import areas as queries
 from layers import hotspots, patrol_coverage
 from layers.filters import LOCAL_TZ, MapFilters
 

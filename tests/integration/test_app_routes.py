@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from app.main import create_app
-from geodata import migrate
+from geodata.db import migrate
 from geodata.settings import Settings
 
 pytestmark = pytest.mark.db
@@ -65,7 +65,7 @@ def test_app004_unknown_or_grid_code_is_404(client, engine) -> None:  # noqa: AN
 
 
 def test_app005_healthz_reports_an_unreachable_database() -> None:
-    from geodata.engine import make_engine
+    from geodata.db.engine import make_engine
 
     dead = make_engine(Settings(), "postgresql://nobody@127.0.0.1:9/nothing")
     client = create_app(Settings(), engine=dead).server.test_client()

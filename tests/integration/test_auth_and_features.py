@@ -13,8 +13,9 @@ from sqlalchemy import text
 
 from app.cli import main as cli
 from app.main import create_app
-from geodata import features, users
+from geodata.read import features
 from geodata.settings import Settings
+from geodata.write import users
 from layers import buildings, dispute_points, key_persons
 from layers.filters import LOCAL_TZ, MapFilters
 from tests.conftest import AS_OF
@@ -115,7 +116,7 @@ def test_auth102_user_rows_are_checked(conn) -> None:  # noqa: ANN001
 
 
 def test_auth103_sign_in_sets_the_session_and_redirects(app, client, engine) -> None:  # noqa: ANN001
-    from app.auth import current_role, current_user
+    from app.web.auth import current_role, current_user
 
     before = _audit(engine, "t_leader", "auth.login")
     resp = _login(client, "t_leader", PASSWORD, next="/?area=150102&period=30d")
@@ -139,7 +140,7 @@ def test_auth103_sign_in_sets_the_session_and_redirects(app, client, engine) -> 
 
 
 def test_auth104_anonymous_is_a_viewer(app, client) -> None:  # noqa: ANN001
-    from app.auth import current_role, current_user, may
+    from app.web.auth import current_role, current_user, may
 
     with client:
         client.get("/healthz")
@@ -198,7 +199,7 @@ def test_auth107_cross_site_post_is_refused(client) -> None:  # noqa: ANN001
 
 
 def test_auth108_sign_out_and_deactivation_end_the_session(client, engine) -> None:  # noqa: ANN001
-    from app.auth import current_role
+    from app.web.auth import current_role
 
     _login(client, "t_analyst", PASSWORD)
     before = _audit(engine, "t_analyst", "auth.logout")

@@ -27,8 +27,8 @@ def test_cli002_db_commands_against_a_configured_url(db_url: str) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["db", "url"], env=env).output.strip() == db_url
     migrated = runner.invoke(main, ["db", "migrate"], env=env)
-    from geodata import migrate
-    from geodata.engine import make_engine
+    from geodata.db import migrate
+    from geodata.db.engine import make_engine
     from geodata.settings import Settings
 
     engine = make_engine(Settings(), db_url)

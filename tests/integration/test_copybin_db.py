@@ -1,4 +1,4 @@
-"""geodata.copybin against a real PostGIS: binary COPY round-trips every supported type exactly."""
+"""geodata.load.copybin against a real PostGIS: binary COPY round-trips every supported type exactly."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from geodata.copybin import copy_columns, copy_frame
+from geodata.load.copybin import copy_columns, copy_frame
 
 pytestmark = pytest.mark.db
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from etl.demo import generate
 from etl.demo_load import DEMO_TABLES, load_data
-from geodata import queries
+from geodata.read import areas as queries
 
 pytestmark = pytest.mark.db
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from geodata.embedded import SERVICE_USER, EmbeddedCluster
+from geodata.db.embedded import SERVICE_USER, EmbeddedCluster
 from geodata.settings import Settings
 
 pytestmark = pytest.mark.db

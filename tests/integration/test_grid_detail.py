@@ -12,10 +12,10 @@ from dash import dcc
 from dash.development.base_component import Component
 from sqlalchemy import text
 
-from app import grid_panel
-from app.i18n import t
-from geodata import grid_detail
-from geodata.queries import DisputeFilter
+from app.components import grid_panel
+from domain.i18n import t
+from geodata.read import grid_detail
+from geodata.read.areas import DisputeFilter
 from layers.filters import LOCAL_TZ, MapFilters
 from tests.conftest import AS_OF
 

@@ -346,7 +346,7 @@ def test_load012_bulk_first_load_restores_keys_and_indexes(conn, demo_db) -> Non
     import pandas as pd
 
     from etl.readers import SourceTable
-    from geodata.staging import BULK_MIN_ROWS
+    from geodata.load.staging import BULK_MIN_ROWS
 
     before = _schema_of(conn, "housing_unit")
     conn.execute(text("TRUNCATE housing_unit CASCADE"))
@@ -396,7 +396,7 @@ def test_load013_bulk_load_into_partitioned_table_keeps_partition_indexes(conn, 
     from shapely import Point
 
     from etl.readers import SourceTable
-    from geodata.staging import BULK_MIN_ROWS
+    from geodata.load.staging import BULK_MIN_ROWS
 
     def partition_indexes() -> dict[str, int]:
         return dict(

@@ -8,10 +8,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from geodata import migrate
-from geodata.engine import make_engine
-from geodata.migrate import alembic_config
-from geodata.models import Base
+from geodata.db import migrate
+from geodata.db.engine import make_engine
+from geodata.db.migrate import alembic_config
+from geodata.schema.models import Base
 from geodata.settings import Settings
 
 pytestmark = pytest.mark.db

@@ -13,9 +13,9 @@ from PIL import Image
 from sqlalchemy import text
 
 from app.main import create_app
-from geodata import tiles as geotiles
-from geodata import users
+from geodata.read import tiles as geotiles
 from geodata.settings import Settings
+from geodata.write import users
 from layers import heat
 from layers.filters import MapFilters
 from tests.conftest import AS_OF

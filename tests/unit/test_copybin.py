@@ -1,4 +1,4 @@
-"""Unit tests for geodata.copybin: byte-exact binary COPY tuples against struct.pack references."""
+"""Unit tests for geodata.load.copybin: byte-exact binary COPY tuples against struct.pack references."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geodata.copybin import HEADER, TRAILER, TYPES, _ewkb_points, encode_rows
+from geodata.load.copybin import HEADER, TRAILER, TYPES, _ewkb_points, encode_rows
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

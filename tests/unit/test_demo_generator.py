@@ -25,7 +25,7 @@ from etl.demo import (
 )
 from etl.idcard import id_check_digit, valid_id_number
 from etl.load import KIND_FIELDS
-from geodata.seed import DISPUTE_TYPES, WHISTLE_CLASSES
+from geodata.load.seed import DISPUTE_TYPES, WHISTLE_CLASSES
 
 AS_OF = date(2026, 11, 28)
 AS_OF_TS = pd.Timestamp(AS_OF, tz="Asia/Shanghai")

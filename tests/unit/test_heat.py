@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from app.i18n import MESSAGES
-from geodata import tiles as geotiles
+from domain.i18n import MESSAGES
+from geodata.read import tiles as geotiles
 from layers import heat
 from layers.filters import LOCAL_TZ, MapFilters
 

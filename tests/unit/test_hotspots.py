@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.i18n import MESSAGES
+from domain.i18n import MESSAGES
 from layers import hotspots, patrol_coverage
 
 

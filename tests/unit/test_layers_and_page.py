@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app import ids
-from app.i18n import MESSAGES, t
-from app.urlstate import ViewState, parse_search, search_for
+from app.pages.map.state import ViewState, parse_search, search_for
+from domain.i18n import MESSAGES, t
 from layers import area_density
 from layers.filters import LOCAL_TZ, MapFilters
 from layers.registry import LAYERS
@@ -130,7 +130,7 @@ def test_page002_filter_windows_in_local_time() -> None:
 
 
 def test_page003_controls_make_filters() -> None:
-    from app import timeline as page
+    from app.pages.map import timeline as page
 
     today = date(2026, 11, 28)
     weeks = page.timeline_weeks(today)
@@ -151,7 +151,7 @@ def test_page003_controls_make_filters() -> None:
 
 
 def test_page004_basemaps() -> None:
-    from app.basemap import basemap_spec
+    from app.web.basemap import basemap_spec
     from geodata.settings import Settings
 
     assert basemap_spec(Settings(basemap="none"))["layers"] == []
@@ -175,7 +175,7 @@ def test_i18n001_catalogue_is_complete() -> None:
 
 
 def test_dispute_filter_sql_uses_bound_parameters() -> None:
-    from geodata.queries import DisputeFilter
+    from geodata.read.areas import DisputeFilter
 
     flt = DisputeFilter(
         start=datetime(2026, 1, 1, tzinfo=UTC), type_codes=("x'; DROP TABLE grid; --",)

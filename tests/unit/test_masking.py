@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.auth import safe_next
-from geodata import features, users
+from app.web.auth import safe_next
+from geodata.read import features
+from geodata.write import users
 from layers import buildings, dispute_points, key_persons
 from layers.registry import LAYERS
 

@@ -1,0 +1,110 @@
+"""The one vocabulary: area levels, dispute sources, statuses, actions, risk levels, and the
+spellings other systems use for them (the ETL's synonyms are built from ``SPELLINGS``).
+
+Stored codes are English; labels are in the message catalogue (``domain.i18n``) under
+``<family>.<code>``, e.g. ``status.assigned`` → 已交办.
+"""
+
+from __future__ import annotations
+
+AREA_LEVELS = ("city", "district", "township", "community")
+# The map drills one more level: a community's grids.
+MAP_LEVELS = (*AREA_LEVELS, "grid")
+RISK_LEVELS = ("low", "medium", "high")
+DISPUTE_SOURCES = ("hotline", "police", "court", "petition", "grid_worker", "walk_in", "other")
+DISPUTE_STATUSES = ("received", "assigned", "in_progress", "resolved", "unresolved", "archived")
+# Cases still being worked on (counted as 在办).
+OPEN_STATUSES = ("received", "assigned", "in_progress")
+# 接办 / 交办 / 督办 / 代办 / 商办 / 化解 / 评价 / 归档
+DISPUTE_ACTIONS = (
+    "accept",
+    "assign",
+    "supervise",
+    "proxy",
+    "consult",
+    "resolve",
+    "evaluate",
+    "archive",
+)
+# The order a case's same-instant events are written in (代办 comes right after 接办).
+ACTION_ORDER = (
+    "accept",
+    "proxy",
+    "assign",
+    "consult",
+    "supervise",
+    "resolve",
+    "evaluate",
+    "archive",
+)
+SUB_CASE_STATUSES = ("open", "done", "failed")
+WHISTLE_STATUSES = ("raised", "responded", "evaluated", "assessed")  # 吹哨→应哨→评价→评估
+OCCUPANCY = ("owner", "rented", "vacant", "other")  # 自住 / 出租 / 空置 / 其他
+RESIDENCY = ("resident", "rotating", "on_call")  # 常驻 / 轮驻 / 随驻
+DEPARTMENT_LEVELS = ("city", "district", "township")
+MEDIATION_KINDS = ("gold", "expert", "people", "industry", "other")
+TASK_STATUSES = ("open", "done", "cancelled")
+TASK_PRIORITIES = ("low", "normal", "high", "urgent")
+BATCH_STATUSES = ("running", "committed", "failed", "dry_run")
+
+# Spellings found in departmental files → stored code, per family (matched case-insensitively;
+# the code itself is always accepted).
+SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "level": {
+        "city": ("市", "地级市"),
+        "district": ("区", "县", "旗", "区县", "旗县区", "县级"),
+        "township": ("乡镇", "街道", "乡", "镇", "苏木", "乡镇街道"),
+        "community": ("社区", "村", "嘎查", "村社区", "居委会", "村委会"),
+    },
+    "risk": {
+        "low": ("低", "一般", "低风险"),
+        "medium": ("中", "较高", "中风险"),
+        "high": ("高", "重大", "高风险"),
+    },
+    "occupancy": {
+        "owner": ("自住",),
+        "rented": ("出租",),
+        "vacant": ("空置",),
+        "other": ("其他", "其它"),
+    },
+    "source": {
+        "hotline": ("12345", "12345热线", "市民热线", "热线"),
+        "police": ("110", "公安", "公安110", "派出所"),
+        "court": ("法院", "诉前调解"),
+        "petition": ("信访", "来信", "网上信访", "网络问政"),
+        "grid_worker": ("网格员", "网格员上报", "网格"),
+        "walk_in": ("来访", "群众来访", "走访"),
+        "other": ("其他", "其它"),
+    },
+    "status": {
+        "received": ("待受理", "已受理", "新建", "受理"),
+        "assigned": ("已交办", "交办", "已派单", "派单"),
+        "in_progress": ("处理中", "办理中", "在办"),
+        "resolved": ("已办结", "办结", "已化解", "化解"),
+        "unresolved": ("未化解", "化解不成"),
+        "archived": ("已归档", "归档"),
+    },
+    "whistle_status": {
+        "raised": ("已吹哨", "吹哨"),
+        "responded": ("已应哨", "应哨"),
+        "evaluated": ("已评价", "评价"),
+        "assessed": ("已评估", "评估"),
+    },
+}
+
+
+def synonyms(family: str) -> dict[str, str]:
+    """Lower-cased spelling (and code) → stored code for one family of ``SPELLINGS``."""
+    out: dict[str, str] = {}
+    for code, spellings in SPELLINGS[family].items():
+        out[code.lower()] = code
+        for s in spellings:
+            out[s.lower()] = code
+    return out
+
+
+def check_in(values: tuple[str, ...], column: str) -> str:
+    """SQL CHECK text ``column IN ('a', 'b')`` for a tuple of codes (codes are ours, never input)."""
+    if not all(v.replace("_", "").isalnum() and v.isascii() for v in values):
+        raise ValueError(f"codes must be plain identifiers: {values}")
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"

@@ -1,0 +1,372 @@
+"""Set-based load steps: a staging table per batch, checks in SQL, grid assignment, upsert.
+
+The ETL layer describes *what* to load (a ``StageSpec``); this module is the only place that
+turns it into SQL. Every identifier is checked against the models or the staging columns;
+every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import sql as psql
+from sqlalchemy import Connection, text
+
+from geodata.load import copybin
+from geodata.load.bulk import check_names, has_rows
+
+# Staging tables are UNLOGGED tables created and dropped inside the load's transaction (a failed
+# load leaves none behind). Not TEMP: PostgreSQL never gives parallel workers a temp table, and
+# the point→grid join runs ~4× faster with them. Two loads at once queue on the name.
+STAGE = "zz_stage"
+# Lookups (ids, codes, grids) land in a second temp table built in one pass, instead of UPDATEs
+# of the staging table: updating millions of staged rows rewrites them and their indexes.
+RESOLVED = "zz_resolved"
+
+
+def grid_hit(where: str = "TRUE") -> str:
+    """Subquery ``hit(rid, grid_code, district_code)``: the grid each staged point falls in.
+
+    Driven from the polygons: one GiST probe of the staging index per grid, so the cost grows
+    with the number of grids, not with points × grids. A point on a shared edge goes to the
+    grid with the smaller code, so the answer is deterministic. ``where`` is a fixed fragment.
+    """
+    return (
+        "(SELECT DISTINCT ON (s2.rid) s2.rid, g.code AS grid_code, g.district_code"  # noqa: S608
+        f" FROM grid g JOIN {STAGE} s2 ON ST_Intersects(g.geom, s2.geom)"
+        f" WHERE s2.reason IS NULL AND ({where}) ORDER BY s2.rid, g.code) hit"
+    )
+
+
+def resolve(conn: Connection, select_sql: str) -> None:
+    """Build the lookup table from a fixed SELECT over the staging table (alias ``s``)."""
+    raw = _raw(conn)
+    raw.execute(psql.SQL("DROP TABLE IF EXISTS {}").format(_ident(RESOLVED)))
+    conn.execute(text(f"CREATE UNLOGGED TABLE {RESOLVED} AS {select_sql}"))
+    raw.execute(psql.SQL("CREATE UNIQUE INDEX ON {} (rid)").format(_ident(RESOLVED)))
+    raw.execute(psql.SQL("ANALYZE {}").format(_ident(RESOLVED)))
+
+
+def resolved_missing(column: str) -> str:
+    """Condition for reject_where: the lookup found nothing for ``column``."""
+    return f"s.rid IN (SELECT rid FROM {RESOLVED} WHERE {column} IS NULL)"  # noqa: S608
+
+
+# Staging column types → PostgreSQL types; geometry arrives as EWKB and is cast on insert.
+PG_TYPES = {
+    "text": "text",
+    "int4": "integer",
+    "int8": "bigint",
+    "float8": "double precision",
+    "bool": "boolean",
+    "timestamptz": "timestamptz",
+    "date": "date",
+    "geometry": "geometry",
+    "jsonb": "jsonb",
+}
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """Columns of one batch's staging table; ``rid`` (row number in the file) is added."""
+
+    columns: dict[str, str]  # name → staging type (keys of PG_TYPES)
+    extra: dict[str, str] = field(default_factory=dict)  # filled by SQL steps, not by COPY
+
+
+def _ident(name: str) -> psql.Identifier:
+    return psql.Identifier(name)
+
+
+def _raw(conn: Connection):  # noqa: ANN202
+    return conn.connection.driver_connection
+
+
+def tune_for_bulk(conn: Connection) -> None:
+    """Session settings for one load transaction (SET LOCAL: they end with it).
+
+    No statement timeout (the app's is for interactive pages); no JIT, whose compile time is
+    paid again by every large statement of a load; room for sorts and index builds in memory.
+    """
+    for setting in (
+        "SET LOCAL statement_timeout = 0",
+        "SET LOCAL jit = off",
+        "SET LOCAL work_mem = '256MB'",
+        "SET LOCAL maintenance_work_mem = '1GB'",
+        # Let the planner use both cores for the big joins even on small grid tables.
+        "SET LOCAL parallel_setup_cost = 100",
+        "SET LOCAL min_parallel_table_scan_size = 0",
+    ):
+        conn.execute(text(setting))
+
+
+def drop_stage(conn: Connection) -> None:
+    """Drop both staging tables (the end of every load; a rollback drops them too)."""
+    raw = _raw(conn)
+    for name in (RESOLVED, STAGE):
+        raw.execute(psql.SQL("DROP TABLE IF EXISTS {}").format(_ident(name)))
+
+
+def create_stage(conn: Connection, spec: StageSpec) -> None:
+    """(Re)create the staging table with a reason column for rows rejected by SQL checks."""
+    cols = {"rid": "int8", **spec.columns, **spec.extra}
+    for t in cols.values():
+        if t not in PG_TYPES:
+            raise ValueError(f"unknown staging type {t!r}")
+    body = psql.SQL(", ").join(
+        psql.SQL("{} {}").format(_ident(name), psql.SQL(PG_TYPES[t])) for name, t in cols.items()
+    )
+    raw = _raw(conn)
+    raw.execute(psql.SQL("DROP TABLE IF EXISTS {}").format(_ident(STAGE)))
+    raw.execute(
+        psql.SQL("CREATE UNLOGGED TABLE {} ({}, reason text, detail text)").format(
+            _ident(STAGE), body
+        )
+    )
+
+
+def fill_stage(conn: Connection, spec: StageSpec, frame: Any, rids: Any) -> int:
+    """Binary-COPY the batch's accepted rows into staging; geometry as EWKB."""
+    columns: dict[str, tuple[str, Any]] = {"rid": ("int8", rids)}
+    for name, t in spec.columns.items():
+        columns[name] = (t, frame[name])
+    n = copybin.copy_columns(conn, STAGE, columns)
+    raw = _raw(conn)
+    if "geom" in spec.columns:
+        # The polygon-driven joins below probe this index once per grid or area.
+        raw.execute(psql.SQL("CREATE INDEX ON {} USING gist (geom)").format(_ident(STAGE)))
+    raw.execute(psql.SQL("ANALYZE {}").format(_ident(STAGE)))
+    return n
+
+
+def reject_where(
+    conn: Connection, reason: str, condition: str, detail_sql: str, **params: Any
+) -> int:
+    """Mark still-accepted staging rows matching ``condition`` with ``reason``.
+
+    ``condition`` and ``detail_sql`` are fixed SQL fragments written in geodata (never input);
+    values go in ``params``.
+    """
+    result = conn.execute(
+        text(
+            f"UPDATE {STAGE} s SET reason = :reason, detail = {detail_sql}"  # noqa: S608
+            f" WHERE s.reason IS NULL AND ({condition})"
+        ),
+        {"reason": reason, **params},
+    )
+    return result.rowcount
+
+
+def reject_unknown(
+    conn: Connection, column: str, ref_table: str, ref_column: str, reason: str = "unknown_code"
+) -> int:
+    """Reject rows whose ``column`` is set but not found in ``ref_table.ref_column``."""
+    check_names(ref_table, [ref_column])
+    if column not in _stage_columns(conn):
+        raise ValueError(f"no staging column {column!r}")
+    condition = (
+        f's."{column}" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "{ref_table}" r'  # noqa: S608
+        f' WHERE r."{ref_column}" = s."{column}")'
+    )
+    return reject_where(
+        conn, reason, condition, f"'{column}=' || s.\"{column}\" || ' 不存在 / not found'"
+    )
+
+
+def _stage_columns(conn: Connection) -> set[str]:
+    rows = conn.execute(
+        text(
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:t)"
+            " AND attnum > 0 AND NOT attisdropped"
+        ),
+        {"t": STAGE},
+    ).scalars()
+    return set(rows)
+
+
+def rejects(conn: Connection) -> list[tuple[int, str, str]]:
+    """(rid, reason, detail) of rows rejected by the SQL checks."""
+    rows = conn.execute(
+        text(f"SELECT rid, reason, detail FROM {STAGE} WHERE reason IS NOT NULL ORDER BY rid")  # noqa: S608
+    ).all()
+    return [(int(r), reason, detail or "") for r, reason, detail in rows]
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """How accepted staging rows become target rows."""
+
+    table: str
+    key: tuple[str, ...]
+    # target column → SQL expression over staging alias ``s`` (fixed fragments from the ETL spec
+    # tables, e.g. 's.code' or 'ST_Multi(s.geom)').
+    columns: dict[str, str]
+    joins: str = ""  # extra fixed JOIN clauses (e.g. to look up building ids)
+    # Partitioned tables cannot return xmax, so new rows are counted before the insert instead.
+    partitioned: bool = False
+
+
+def upsert(conn: Connection, plan: Upsert) -> tuple[int, int]:
+    """INSERT … ON CONFLICT DO UPDATE only when something changed; returns (inserted, updated)."""
+    check_names(plan.table, [*plan.columns, *plan.key])
+    cols = list(plan.columns)
+    target = ", ".join(f'"{c}"' for c in cols)
+    select = ", ".join(plan.columns[c] for c in cols)
+    changeable = [c for c in cols if c not in plan.key]
+    sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in changeable)
+    old = ", ".join(f't."{c}"' for c in changeable)
+    new = ", ".join(f'EXCLUDED."{c}"' for c in changeable)
+    conflict = ", ".join(f'"{k}"' for k in plan.key)
+    accepted = accepted_count(conn)
+    if accepted >= BULK_MIN_ROWS and not has_rows(conn, plan.table):
+        return _bulk_insert(conn, plan, target, select), 0
+    existing = 0
+    if plan.partitioned:
+        match = " AND ".join(f't."{k}" = {plan.columns[k]}' for k in plan.key)
+        existing = int(
+            conn.execute(
+                text(
+                    f"SELECT count(*) FROM {STAGE} s {plan.joins} WHERE s.reason IS NULL"  # noqa: S608
+                    f' AND EXISTS (SELECT 1 FROM "{plan.table}" t WHERE {match})'
+                )
+            ).scalar()
+        )
+    returning = "TRUE" if plan.partitioned else "(xmax = 0)"
+    statement = f"""
+        WITH up AS (
+            INSERT INTO "{plan.table}" AS t ({target})
+            SELECT {select} FROM {STAGE} s {plan.joins}
+            WHERE s.reason IS NULL
+            ORDER BY s.rid
+            ON CONFLICT ({conflict}) DO UPDATE SET {sets}
+            WHERE ({old}) IS DISTINCT FROM ({new})
+            RETURNING {returning} AS inserted
+        )
+        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
+    """  # noqa: S608 — identifiers checked against the models, expressions fixed in code
+    inserted, updated = conn.execute(text(statement)).one()
+    if plan.partitioned:
+        changed = int(inserted)
+        inserted = accepted - existing
+        updated = changed - inserted
+    return int(inserted), int(updated)
+
+
+# A first load of this many rows into an empty table takes the bulk path below.
+BULK_MIN_ROWS = 50_000
+
+
+def _bulk_insert(conn: Connection, plan: Upsert, target: str, select: str) -> int:
+    """Into an empty table: drop foreign keys and secondary indexes, insert, then re-create them.
+
+    Re-adding a foreign key checks all rows in one join and CREATE INDEX sorts once, where the
+    row-by-row path pays a trigger and an index insertion per row. Primary keys and unique keys
+    that others reference stay; the DDL comes from the catalogue itself and everything is inside
+    the load's transaction.
+    """
+    table = plan.table
+    fks = conn.execute(
+        text(
+            "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', CAST(:t AS text), conname),"
+            " format('ALTER TABLE %I ADD CONSTRAINT %I %s', CAST(:t AS text), conname, pg_get_constraintdef(oid))"
+            " FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) AND contype = 'f'"
+        ),
+        {"t": table},
+    ).all()
+    # Unique constraints nothing references are rebuilt too (one sorted, parallel btree build);
+    # the batch was de-duplicated on its natural key, and a clash would still abort the load.
+    uniques = conn.execute(
+        text(
+            "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', CAST(:t AS text), c.conname),"
+            " format('ALTER TABLE %I ADD CONSTRAINT %I %s', CAST(:t AS text), c.conname,"
+            " pg_get_constraintdef(c.oid))"
+            " FROM pg_constraint c WHERE c.conrelid = CAST(:t AS regclass) AND c.contype = 'u'"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f'"
+            " AND f.conindid = c.conindid)"
+        ),
+        {"t": table},
+    ).all()
+    indexes = conn.execute(
+        text(
+            # On a partitioned table the catalogue says "ON ONLY": that would re-create an
+            # invalid parent index with none on the partitions. Without ONLY it cascades.
+            "SELECT format('DROP INDEX %I', c.relname),"
+            " replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')"
+            " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = CAST(:t AS regclass) AND NOT i.indisunique AND NOT i.indisprimary"
+        ),
+        {"t": table},
+    ).all()
+    for drop, _ in [*fks, *uniques, *indexes]:
+        conn.exec_driver_sql(drop)
+    inserted = conn.execute(
+        text(
+            f'INSERT INTO "{table}" ({target}) SELECT {select} FROM {STAGE} s {plan.joins}'  # noqa: S608
+            " WHERE s.reason IS NULL ORDER BY s.rid"
+        )
+    ).rowcount
+    for _, create in [*indexes, *uniques, *fks]:
+        conn.exec_driver_sql(create)
+    return int(inserted)
+
+
+def accepted_count(conn: Connection) -> int:
+    return int(conn.execute(text(f"SELECT count(*) FROM {STAGE} WHERE reason IS NULL")).scalar())  # noqa: S608
+
+
+def record_batch(
+    conn: Connection,
+    *,
+    kind: str,
+    source_file: str,
+    sha256: str,
+    options: dict[str, Any],
+    status: str,
+    counts: dict[str, int],
+) -> int:
+    """One etl_batch row; its check constraint enforces read = inserted+updated+unchanged+quarantined."""
+    import json
+
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO etl_batch (kind, source_file, source_sha256, options, status,"
+                " finished_at, rows_read, rows_inserted, rows_updated, rows_unchanged,"
+                " rows_quarantined) VALUES (:kind, :src, :sha, CAST(:opts AS jsonb), :status,"
+                " now(), :read, :ins, :upd, :unch, :quar) RETURNING id"
+            ),
+            {
+                "kind": kind,
+                "src": source_file,
+                "sha": sha256,
+                "opts": json.dumps(options, ensure_ascii=False, default=str),
+                "status": status,
+                "read": counts["read"],
+                "ins": counts["inserted"],
+                "upd": counts["updated"],
+                "unch": counts["unchanged"],
+                "quar": counts["quarantined"],
+            },
+        ).scalar()
+    )
+
+
+def record_quarantine(
+    conn: Connection, batch_id: int, source_file: str, rows: Sequence[tuple[str, str, str, str]]
+) -> int:
+    """Quarantined rows: (row_ref, reason_code, detail, raw JSON text)."""
+    if not rows:
+        return 0
+    raw = _raw(conn)
+    with (
+        raw.cursor() as cur,
+        cur.copy(
+            "COPY etl_quarantine (batch_id, source_file, row_ref, reason_code, detail, raw)"
+            " FROM STDIN"
+        ) as copy,
+    ):
+        for row_ref, reason, detail, raw_json in rows:
+            copy.write_row((batch_id, source_file, row_ref, reason, detail, raw_json))
+    return len(rows)

@@ -1,0 +1,233 @@
+"""Per-grid figures for the analysis layers: dispute counts, weekly series, contiguity, patrols.
+
+Functions take a connection and return plain data. Values are bound parameters; the only SQL
+fragments that vary are the fixed area scopes in ``_GRID_SCOPE`` and ``DisputeFilter.sql()``.
+Every "per grid" answer has one entry per grid in scope, zero included, unless it says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geodata.read.areas import SIMPLIFY_DEG, DisputeFilter
+
+# The grids inside one area, by the area's level (``:area`` is its code). Fixed fragments only.
+_GRID_SCOPE = {
+    "city": "TRUE",
+    "district": "g.district_code = :area",
+    "township": "g.community_code IN (SELECT code FROM admin_area WHERE parent_code = :area)",
+    "community": "g.community_code = :area",
+    "grid": "g.code = :area",
+}
+# Which child area a grid falls in, below each parent level (see ``grid_child_codes``).
+_CHILD_OF_GRID = {
+    "city": "g.district_code",
+    "district": "c.parent_code",
+    "township": "g.community_code",
+    "community": "g.code",
+}
+# Queen contiguity tolerance in degrees (~1 mm): shared borders of the subdivided grids are not
+# bit-identical, so "touching" means closer than this. The neighbour count is stable from 1e-9
+# to 1e-7 on the full-scale demo; ST_Intersects alone misses ~7 % of the pairs.
+CONTIGUITY_TOL_DEG = 1e-8
+
+
+def _scope(area_code: str | None, level: str | None) -> tuple[str, dict[str, Any]]:
+    """The WHERE fragment over ``g`` for the grids inside an area (all grids without one)."""
+    if area_code is None or level in (None, "city"):
+        return "TRUE", {}
+    if level not in _GRID_SCOPE:
+        raise ValueError(f"unknown level {level!r}")
+    return _GRID_SCOPE[level], {"area": area_code}
+
+
+def _in_scope(column: str, scope: str) -> str:
+    """``AND column IN (the grids in scope)``, or nothing for all grids (column: a fixed name)."""
+    if scope == "TRUE":
+        return ""
+    return f"AND {column} IN (SELECT g.code FROM grid g WHERE {scope})"  # noqa: S608 — fixed
+
+
+def grid_dispute_counts(
+    conn: Connection,
+    flt: DisputeFilter | None = None,
+    area_code: str | None = None,
+    level: str | None = None,
+) -> dict[str, int]:
+    """Dispute count per grid under ``flt``: every grid (or every grid inside the area), zeros too."""
+    where, params = (flt or DisputeFilter()).sql()
+    scope, scope_params = _scope(area_code, level)
+    # Count first, then join: the (grid_code, reported_at) index answers the aggregate alone.
+    # Two arrays in one row travel ~25 % faster than 6,158 rows.
+    sql = f"""
+        WITH c AS (
+            SELECT d.grid_code, count(*) AS n FROM dispute d
+            WHERE d.grid_code IS NOT NULL {where} GROUP BY d.grid_code)
+        SELECT array_agg(g.code), array_agg(COALESCE(c.n, 0))
+        FROM grid g LEFT JOIN c ON c.grid_code = g.code
+        WHERE {scope}
+    """  # noqa: S608 — fixed fragments; values are bound
+    codes, counts = conn.execute(text(sql), {**params, **scope_params}).one()
+    return dict(zip(codes or [], map(int, counts or []), strict=True))
+
+
+def grid_weekly_dispute_counts(
+    conn: Connection,
+    end: datetime,
+    weeks: int,
+    flt: DisputeFilter | None = None,
+    area_code: str | None = None,
+    level: str | None = None,
+) -> dict[str, list[int]]:
+    """Disputes per grid in each of the ``weeks`` 7-day weeks ending at ``end`` (oldest first).
+
+    The filter's types/sources/statuses/risks apply; its period does not (the weeks are the
+    window). Only grids with at least one dispute in the window are returned: absent = all zeros.
+    """
+    if weeks < 1:
+        raise ValueError("weeks must be >= 1")
+    where, params = replace(flt or DisputeFilter(), start=None, end=None).sql()
+    scope, scope_params = _scope(area_code, level)
+    grid_scope = _in_scope("d.grid_code", scope)
+    sql = f"""
+        SELECT d.grid_code,
+               floor(extract(epoch FROM (CAST(:wend AS timestamptz) - d.reported_at)) / 604800)::int AS ago,
+               count(*)
+        FROM dispute d
+        WHERE d.grid_code IS NOT NULL AND d.reported_at >= :wstart AND d.reported_at < :wend
+              {where} {grid_scope}
+        GROUP BY 1, 2
+    """  # noqa: S608 — fixed fragments; values are bound
+    start = end - timedelta(weeks=weeks)
+    rows = conn.execute(text(sql), {**params, **scope_params, "wstart": start, "wend": end}).all()
+    out: dict[str, list[int]] = {}
+    for code, ago, n in rows:
+        series = out.setdefault(code, [0] * weeks)
+        series[weeks - 1 - min(int(ago), weeks - 1)] += int(n)
+    return out
+
+
+def grid_neighbours(conn: Connection, tol_deg: float = CONTIGUITY_TOL_DEG) -> dict[str, list[str]]:
+    """Queen contiguity of all grids: code → codes whose boundary touches it (GiST join).
+
+    Every grid is a key; an isolated grid maps to ``[]``. Symmetric by construction.
+    """
+    rows = conn.execute(
+        text(
+            "SELECT a.code, COALESCE(array_agg(b.code ORDER BY b.code)"
+            " FILTER (WHERE b.code IS NOT NULL), '{}')"
+            " FROM grid a LEFT JOIN grid b"
+            " ON ST_DWithin(a.geom, b.geom, :tol) AND b.code <> a.code"
+            " GROUP BY a.code ORDER BY a.code"
+        ),
+        {"tol": tol_deg},
+    ).all()
+    return {code: list(nbrs) for code, nbrs in rows}
+
+
+def grids_in_area(conn: Connection, area_code: str | None, level: str | None) -> list[str]:
+    """Codes of the grids inside an area (all grids for the city or no area), sorted."""
+    scope, params = _scope(area_code, level)
+    sql = f"SELECT g.code FROM grid g WHERE {scope} ORDER BY g.code"  # noqa: S608 — fixed fragment
+    return list(conn.execute(text(sql), params).scalars())
+
+
+def grid_child_codes(conn: Connection, parent_code: str, parent_level: str) -> dict[str, str]:
+    """For the grids inside ``parent_code``: grid code → code of the child area holding it."""
+    if parent_level not in _CHILD_OF_GRID:
+        raise ValueError(f"level {parent_level!r} has no children")
+    scope, params = _scope(parent_code, parent_level)
+    sql = f"""
+        SELECT g.code, {_CHILD_OF_GRID[parent_level]} FROM grid g
+        JOIN admin_area c ON c.code = g.community_code
+        WHERE {scope}
+    """  # noqa: S608 — fixed fragments
+    return {g: child for g, child in conn.execute(text(sql), params).all()}
+
+
+def grid_patrol_figures(
+    conn: Connection,
+    days: int,
+    end: datetime,
+    area_code: str | None = None,
+    level: str | None = None,
+) -> dict[str, dict[str, float | int | None]]:
+    """Patrols per grid over the ``days`` days before ``end``.
+
+    Per grid: visits, visited_buildings (distinct), buildings, visits_per_building (None without
+    buildings) and anomalies. Visits count in the grid their point lies in (``grid_code``).
+    """
+    scope, params = _scope(area_code, level)
+    visit_scope = _in_scope("v.grid_code", scope)
+    # Two hash aggregates (grid, building) then grid beat count(DISTINCT), which sorts; the bounds
+    # are literal values, so the planner prunes to the months in the window.
+    sql = f"""
+        WITH pb AS (
+            SELECT v.grid_code, v.building_id, count(*) AS n, count(v.anomaly_type) AS a
+            FROM patrol_visit v
+            WHERE v.visited_at >= :start AND v.visited_at < :end {visit_scope}
+            GROUP BY v.grid_code, v.building_id),
+        pg AS (
+            SELECT grid_code, sum(n) AS visits, count(building_id) AS visited, sum(a) AS anomalies
+            FROM pb GROUP BY grid_code),
+        b AS (SELECT grid_code, count(*) AS buildings FROM building GROUP BY grid_code)
+        SELECT g.code, COALESCE(pg.visits, 0), COALESCE(pg.visited, 0),
+               COALESCE(b.buildings, 0), COALESCE(pg.anomalies, 0)
+        FROM grid g LEFT JOIN pg ON pg.grid_code = g.code LEFT JOIN b ON b.grid_code = g.code
+        WHERE {scope}
+    """  # noqa: S608 — fixed fragments; values are bound
+    rows = conn.execute(
+        text(sql), {**params, "start": end - timedelta(days=days), "end": end}
+    ).all()
+    return {
+        code: {
+            "visits": int(visits),
+            "visited_buildings": int(visited),
+            "buildings": int(buildings),
+            "visits_per_building": round(int(visits) / int(buildings), 4) if buildings else None,
+            "anomalies": int(anomalies),
+        }
+        for code, visits, visited, buildings, anomalies in rows
+    }
+
+
+def building_visits(
+    conn: Connection, grid_code: str, days: int, end: datetime
+) -> list[dict[str, Any]]:
+    """Every building of one grid with its visits, anomalies and last visit in the window.
+
+    Fewest visits first (the ones to go and see). Only visits recorded in this grid count, which
+    lets the (grid_code, visited_at) index answer it.
+    """
+    rows = conn.execute(
+        text(
+            "SELECT b.id, b.code, b.address, count(v.building_id) AS visits,"
+            " count(v.anomaly_type) AS anomalies, max(v.visited_at) AS last_visit"
+            " FROM building b LEFT JOIN patrol_visit v ON v.building_id = b.id"
+            " AND v.grid_code = :grid AND v.visited_at >= :start AND v.visited_at < :end"
+            " WHERE b.grid_code = :grid GROUP BY b.id ORDER BY visits, b.code"
+        ),
+        {"grid": grid_code, "start": end - timedelta(days=days), "end": end},
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def grids_geojson(conn: Connection, codes: list[str]) -> dict[str, Any]:
+    """The given grids as a GeoJSON FeatureCollection (simplified, 6 decimals; code, name)."""
+    raw = conn.execute(
+        text(
+            "SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg("
+            " json_build_object('type', 'Feature', 'id', g.code,"
+            " 'properties', json_build_object('code', g.code, 'name', g.name),"
+            " 'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(g.geom, :tol), 6)::json)"
+            " ORDER BY g.code), '[]'::json))"
+            " FROM grid g WHERE g.code = ANY(:codes)"
+        ),
+        {"codes": list(codes), "tol": SIMPLIFY_DEG["grid"]},
+    ).scalar()
+    return raw if isinstance(raw, dict) else json.loads(raw)
