@@ -41,6 +41,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "outside_parent": ("不在上级区域范围内", "outside its parent area"),
     "unknown_code": ("编码不存在", "unknown code"),
     "duplicate_in_file": ("文件内重复", "duplicate within the file"),
+    "constraint_violation": ("违反数据库约束", "violates a database constraint"),
 }
 
 
@@ -660,6 +661,9 @@ def load_table(
         bulk.ensure_patrol_partitions(conn, times.min().date(), times.max().date())
     staging.fill_stage(conn, plan.stage, stage_frame, accepted.astype(np.int64))
     step("copy")
+    # First the target table's own CHECKs and lengths, so that the plan's checks (a parent area
+    # later in the same file, say) already see those rows as quarantined.
+    staging.reject_constraint_violations(conn, plan.stage, plan.upsert)
     for check in plan.checks:
         check(conn)
     step("checks")
