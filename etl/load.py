@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -234,6 +235,57 @@ KIND_GEOMETRY: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 # Canonical input name → staging column, where they differ.
 STAGE_NAMES = {"disputes": {"type": "type_code"}}
+
+
+def _below_city(frame: pd.DataFrame) -> bool:
+    """Some row is an area below the city level."""
+    if "level" not in frame.columns:
+        return False
+    levels = _text(frame["level"]).map(lambda v: LEVELS.get(v.lower()) if v else None)
+    return bool((levels.notna() & (levels != "city")).any())
+
+
+# Optional fields a file still needs a column for, and when: the database requires a parent
+# for every area below the city (ck_admin_area_parent_unless_city).
+NEEDED_WHEN: dict[str, dict[str, tuple[str, Callable[[pd.DataFrame], bool]]]] = {
+    "areas": {"parent_code": ("rows below city level need it", _below_city)},
+}
+
+
+def missing_fields(kind: str, frame: pd.DataFrame) -> dict[str, str]:
+    """Fields of ``kind`` the source has no column for although its rows need them → why."""
+    missing = {
+        f.name: "required" for f in KIND_FIELDS[kind] if f.required and f.name not in frame.columns
+    }
+    for name, (why, needed) in NEEDED_WHEN.get(kind, {}).items():
+        if name not in frame.columns and needed(frame):
+            missing[name] = why
+    return missing
+
+
+def source_headers(table: SourceTable) -> list[str]:
+    """The file's own headers, in file order (as read, before renaming to canonical names)."""
+    original = {canonical: header for header, canonical in table.column_map.items()}
+    geometry = table.frame.geometry.name if isinstance(table.frame, gpd.GeoDataFrame) else None
+    return [
+        original.get(str(c), str(c)) for c in table.frame.columns if c not in ("row_ref", geometry)
+    ]
+
+
+def check_fields(kind: str, table: SourceTable) -> None:
+    """Refuse, in one line, a source that lacks a column every row of it would need."""
+    missing = missing_fields(kind, table.frame)
+    if not missing:
+        return
+    fields = ", ".join(n if why == "required" else f"{n} ({why})" for n, why in missing.items())
+    headers = source_headers(table)
+    recognised = ", ".join(h if h == c else f"{h}→{c}" for h, c in table.column_map.items())
+    raise LoadError(
+        f"缺少必填字段 / {Path(table.source_file).name} has no column for {kind} field(s) "
+        f"{fields}; headers seen: {', '.join(headers) or '(none)'}"
+        + (f" (recognised: {recognised})" if recognised else "")
+        + "; rename the headers or map them with --mapping (columns: {HEADER: FIELD})"
+    )
 
 
 @dataclass
@@ -605,6 +657,7 @@ def prepare(kind: str, table: SourceTable) -> Prepared:
     """Validation and in-file duplicates: pure Python, so it can run ahead of the database work."""
     plan = load_plans.PLANS[kind]
     started = time.perf_counter()
+    check_fields(kind, table)
     clean, verdicts, repaired = _validate(table, kind)
     clean = clean.rename(columns=STAGE_NAMES.get(kind, {}))
     _mark_duplicates(clean, list(plan.key), verdicts)

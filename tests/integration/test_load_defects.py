@@ -3,6 +3,9 @@ traceback, and never half a batch."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from etl.readers import read_source
 
 pytestmark = pytest.mark.db
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def _shapefile(path: Path, columns: dict[str, list], n: int) -> Path:
     """A Shapefile in CGCS2000 as a department's GIS writes it (pyogrio via geopandas)."""
@@ -27,6 +32,81 @@ def _shapefile(path: Path, columns: dict[str, list], n: int) -> Path:
         warnings.simplefilter("ignore", UserWarning)
         frame.to_file(path, engine="pyogrio", encoding="utf-8")
     return path
+
+
+def _cli(db_url: str, *args: str) -> subprocess.CompletedProcess:
+    """The command as an operator runs it: its own process, so a traceback would show."""
+    env = {**os.environ, "ZONGZHI_DATABASE_URL": db_url}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def _grids_with_unknown_headers(directory: Path) -> Path:
+    # WGBH is nobody's alias for the grid code, and community_code comes back as "community_".
+    return _shapefile(
+        directory / "grids_unknown.shp",
+        {
+            "WGBH": ["G1", "G2"],
+            "WGMC": ["一网格", "二网格"],
+            "community_code": ["150102001", "150102001"],
+        },
+        2,
+    )
+
+
+def _areas_with_cut_parent_header(directory: Path) -> Path:
+    # The report's file: "parent_code" is cut to "parent_cod", so no area has a parent and
+    # the districts used to end in a CheckViolation (ck_admin_area_parent_unless_city).
+    return _shapefile(
+        directory / "areas_cut.shp",
+        {
+            "code": ["159800", "159801"],
+            "name": ["测试市", "测试区"],
+            "level": ["city", "district"],
+            "parent_code": [None, "159800"],
+        },
+        2,
+    )
+
+
+@pytest.mark.parametrize(
+    "make, kind, missing, seen",
+    [
+        (_grids_with_unknown_headers, "grids", ["code", "community_code"], ["WGBH", "community_"]),
+        (_areas_with_cut_parent_header, "areas", ["parent_code"], ["parent_cod"]),
+    ],
+    ids=["grids-unknown-headers", "areas-cut-parent-header"],
+)
+def test_defect001_unrecognised_headers_are_one_clear_line(
+    db_url, engine, tmp_path, make, kind, missing, seen
+) -> None:  # noqa: ANN001
+    path = make(tmp_path)
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT count(*) FROM etl_batch")).scalar()
+    result = _cli(db_url, "load", kind, str(path))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output
+    lines = [ln for ln in output.splitlines() if ln.strip()]
+    assert len(lines) == 1, output
+    line = lines[0]
+    assert path.name in line
+    for name in missing:
+        assert name in line.split("headers seen")[0], line
+    for header in seen:
+        assert header in line.split("headers seen")[1], line
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM etl_batch")).scalar() == before
+        assert not conn.execute(
+            text("SELECT count(*) FROM admin_area WHERE code LIKE '1598%'")
+        ).scalar()
 
 
 # One city, and districts of which two break a CHECK of admin_area (0001_whole_data_model):
