@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DataError, IntegrityError
 
 from etl.idcard import mask_id_number, valid_id_number
 from etl.readers import SourceTable, read_source
@@ -621,12 +622,39 @@ def load_file(
         "source_crs": table.source_crs,
         "used_encoding": table.encoding,
     }
+    sha256 = _sha256(Path(path))
     with engine.connect() as conn:
         tx = conn.begin()
         try:
             summary, quarantine = load_table(
-                conn, kind, table, sha256=_sha256(Path(path)), options=options, dry_run=dry_run
+                conn, kind, table, sha256=sha256, options=options, dry_run=dry_run
             )
+        except (IntegrityError, DataError) as exc:
+            # The checks before the upsert should have quarantined the row; this is the last
+            # resort: nothing of the batch is kept, the batch is recorded as failed, and the
+            # operator gets one line instead of a traceback.
+            tx.rollback()
+            reason = _database_refusal(exc)
+            with conn.begin():
+                batch = staging.record_batch(
+                    conn,
+                    kind=kind,
+                    source_file=table.source_file,
+                    sha256=sha256,
+                    options={**options, "error": reason},
+                    status="failed",
+                    counts={
+                        "read": len(table.frame),
+                        "inserted": 0,
+                        "updated": 0,
+                        "unchanged": 0,
+                        "quarantined": 0,
+                    },
+                )
+            raise LoadError(
+                f"数据库拒绝写入 / the database refused {Path(path).name}: {reason}; "
+                f"nothing was loaded (batch {batch} recorded as failed)"
+            ) from exc
         except BaseException:
             tx.rollback()
             raise
@@ -638,6 +666,22 @@ def load_file(
         write_quarantine_csv(quarantine_out, quarantine)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def _database_refusal(exc: IntegrityError | DataError) -> str:
+    """One line on what PostgreSQL refused: its message and the constraint, table and column."""
+    diag = getattr(exc.orig, "diag", None)
+    message = (getattr(diag, "message_primary", None) or str(exc.orig)).strip().splitlines()[0]
+    where = [
+        f"{label} {value}"
+        for label, value in (
+            ("constraint", getattr(diag, "constraint_name", None)),
+            ("table", getattr(diag, "table_name", None)),
+            ("column", getattr(diag, "column_name", None)),
+        )
+        if value and value not in message
+    ]
+    return message + (f" ({', '.join(where)})" if where else "")
 
 
 @dataclass

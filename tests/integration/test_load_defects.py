@@ -11,9 +11,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from click.testing import CliRunner
 from shapely.geometry import box
 from sqlalchemy import text
 
+from app.cli import main
 from etl import load as loader
 from etl.readers import read_source
 
@@ -183,3 +185,42 @@ def test_defect003_a_phone_or_a_code_the_table_refuses(conn, demo_db, tmp_path) 
     assert details["第4行"][0] == "constraint_violation"
     assert "varchar(32)" in details["第4行"][1]
     assert conn.execute(text("SELECT count(*) FROM grid_worker WHERE code = 'T101'")).scalar() == 1
+
+
+def test_defect004_an_unforeseen_refusal_is_one_line_and_a_failed_batch(
+    db_url, engine, tmp_path, monkeypatch
+) -> None:  # noqa: ANN001
+    """Last resort: were a row to get past the checks, the load stops cleanly."""
+    monkeypatch.setattr(loader.staging, "reject_constraint_violations", lambda *a, **k: 0)
+    path = _areas_breaking_checks(tmp_path)
+    result = CliRunner().invoke(
+        main, ["load", "areas", str(path)], env={"ZONGZHI_DATABASE_URL": db_url}
+    )
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # not a raw IntegrityError
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.output
+    assert "ck_admin_area_code" in lines[0] and "failed" in lines[0]
+    with engine.connect() as c:
+        assert not c.execute(
+            text("SELECT count(*) FROM admin_area WHERE code LIKE '1599%'")
+        ).scalar()
+        batch = c.execute(
+            text(
+                "SELECT status, rows_read, rows_inserted, options->>'error' FROM etl_batch"
+                " WHERE source_file = :f ORDER BY id DESC LIMIT 1"
+            ),
+            {"f": str(path)},
+        ).one()
+        assert tuple(batch[:3]) == ("failed", 5, 0)
+        assert "ck_admin_area_code" in batch[3]
+        assert not c.execute(
+            text(
+                "SELECT count(*) FROM etl_quarantine q JOIN etl_batch b ON b.id = q.batch_id"
+                " WHERE b.source_file = :f"
+            ),
+            {"f": str(path)},
+        ).scalar()
+        assert c.execute(
+            text("SELECT to_regclass('zz_stage'), to_regclass('zz_resolved')")
+        ).one() == (None, None)
