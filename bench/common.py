@@ -1,18 +1,52 @@
-"""What the benches share: which database they measure."""
+"""What the benches share: which database they measure, at which scale, and how they time."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from sqlalchemy import Engine
 
 from geodata.settings import Settings
 
-# The map benches read this database; bench/map.py loads the full demo into it on first use.
+# The map benches read this database; each map bench loads the demo into it on first use.
 MAP_BENCH_DATABASE = "zongzhi_map_bench"
+# ``zongzhi demo load``'s default seed: the bench city is the demo city.
+DEFAULT_SEED = 20261128
+SCALES = ("small", "full")
+
+
+def add_scale_arguments(ap: argparse.ArgumentParser) -> None:
+    """--scale (full unless asked: the figures in bench/README.md are full scale) and --seed."""
+    ap.add_argument(
+        "--scale",
+        choices=SCALES,
+        default="full",
+        help="demo scale to measure (small: a quick run that checks the bench works)",
+    )
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+
+
+def ensure_demo(engine: Engine, scale: str, seed: int) -> None:
+    """Migrate, and load the demo at ``scale`` when the database holds no areas yet.
+
+    A fresh clone has an empty bench database: every map bench must be able to start there.
+    A database that already holds data is measured as it is, whatever its scale.
+    """
+    from etl.demo import DemoConfig
+    from etl.demo_load import already_loaded, load_demo
+    from geodata.db import migrate
+
+    migrate.upgrade(engine)
+    if already_loaded(engine):
+        return
+    took = "about two minutes" if scale == "full" else "seconds"
+    print(f"loading the {scale}-scale demo (seed {seed}) once ({took}) …", flush=True)
+    load_demo(engine, DemoConfig.for_scale(scale, seed))
 
 
 def bench_url(database: str) -> str:

@@ -1,11 +1,14 @@
 """Bulk-load throughput of patrol-visit-shaped rows: geodata.load.copybin vs psycopg and geopandas.
 
-Run: ``python bench/copy_bench.py`` (database from ZONGZHI_DATABASE_URL, else the embedded cluster).
+Run: ``python bench/copy_bench.py [--rows 500000] [--warm-up 10000]`` (also ``python -m
+bench.copy_bench``). Database: ZONGZHI_BENCH_DATABASE_URL, else ZONGZHI_DATABASE_URL, else the
+embedded cluster (started when it is not running). Only TEMP tables are written.
 Prints figures only. Each method loads into its own fresh TEMP table, once, after a warm-up.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Callable
@@ -22,7 +25,6 @@ from sqlalchemy import Connection, create_engine, event
 from geodata.db.engine import sqlalchemy_url
 from geodata.load.copybin import copy_frame
 
-DEFAULT_URL = "postgresql://zongzhi@127.0.0.1:54329/zongzhi"
 ROWS = 500_000
 WARM_UP = 10_000
 CHUNK = 50_000
@@ -74,7 +76,15 @@ def make_frame(n: int, seed: int = 7) -> gpd.GeoDataFrame:
 
 
 def libpq_url() -> str:
-    url = os.environ.get("ZONGZHI_DATABASE_URL") or DEFAULT_URL
+    url = os.environ.get("ZONGZHI_BENCH_DATABASE_URL") or os.environ.get("ZONGZHI_DATABASE_URL")
+    if not url:
+        # Not bench.common: this file also runs as a script, without the repository on sys.path.
+        from geodata.db.embedded import EmbeddedCluster
+        from geodata.settings import Settings
+
+        cluster = EmbeddedCluster(Settings())
+        cluster.start()
+        url = cluster.libpq_url()
     for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix) :]
@@ -149,10 +159,16 @@ METHODS: dict[str, tuple[Callable[[Context, str, gpd.GeoDataFrame], None], bool]
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=ROWS)
+    ap.add_argument("--warm-up", type=int, default=WARM_UP)
+    args = ap.parse_args()
+    n_rows, n_warm = args.rows, min(args.warm_up, args.rows)
+
     url = libpq_url()
-    frame = make_frame(ROWS)
-    warm = frame.iloc[:WARM_UP]
-    print(f"database {url.split('@')[-1]}; {ROWS:,} patrol-visit rows, warm-up {WARM_UP:,} rows")
+    frame = make_frame(n_rows)
+    warm = frame.iloc[:n_warm]
+    print(f"database {url.split('@')[-1]}; {n_rows:,} patrol-visit rows, warm-up {n_warm:,} rows")
     t0 = time.perf_counter()
     rows = {id(frame): rows_of(frame), id(warm): rows_of(warm)}
     rows_hex = {
@@ -172,7 +188,7 @@ def main() -> None:
     with engine.connect() as sa_conn:
         ctx = Context(sa_conn, sa_conn.connection.driver_connection, rows, rows_hex)
         for i, (name, (load, create)) in enumerate(METHODS.items()):
-            for n, data in ((WARM_UP, warm), (ROWS, frame)):
+            for n, data in ((n_warm, warm), (n_rows, frame)):
                 table = f"bench_visit_{i}_{n}"
                 qualified = sql.Identifier("pg_temp", table)
                 if create:
@@ -186,7 +202,7 @@ def main() -> None:
                 count = ctx.raw.execute(query).fetchone()[0]
                 ctx.raw.execute(sql.SQL("DROP TABLE {}").format(qualified))
                 ctx.raw.commit()
-            rates[name] = ROWS / elapsed
+            rates[name] = n_rows / elapsed
             print(f"{name:<36} {elapsed:7.2f} s {rates[name]:>11,.0f} rows/s  ({count:,} rows)")
     engine.dispose()
     ours = rates["(a) copybin.copy_frame"]

@@ -1,11 +1,13 @@
 """Full-scale ETL benchmark: the whole Hohhot demo through the load path, and a baseline.
 
-    python -m bench.etl [--seed N] [--baseline-rows 200000]     (from the repository root)
+    python -m bench.etl [--seed N] [--baseline-rows 200000] [--scale full|small]   (from the repo root)
 
 Prints figures (rows, seconds, rows/s per table; point→grid assignment for all patrols) and, in
 the same run, our loader against ``GeoDataFrame.to_postgis`` on the same patrol rows. It asserts
 nothing: targets are read by people, not enforced by tests. Uses its own database
-``zongzhi_bench`` in the embedded cluster (or ZONGZHI_BENCH_DATABASE_URL).
+``zongzhi_bench`` in the embedded cluster (or ZONGZHI_BENCH_DATABASE_URL), whose demo tables it
+replaces. ``--scale small`` is a quick run that only shows the bench works; the baseline then
+uses at most as many patrol rows as the small city has.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.common import bench_url
+from bench.common import add_scale_arguments, bench_url
 from etl.demo import DemoConfig, generate
 from etl.demo_load import load_data
 from etl.load import load_table
@@ -32,20 +34,20 @@ from geodata.settings import Settings
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--seed", type=int, default=20261128)
     ap.add_argument("--baseline-rows", type=int, default=200_000)
     ap.add_argument("--out", default="bench/out/etl.json")
+    add_scale_arguments(ap)
     args = ap.parse_args()
 
     url = bench_url("zongzhi_bench")
     engine = make_engine(Settings(), url)
     migrate.upgrade(engine)
-    cfg = DemoConfig.for_scale("full", args.seed)
+    cfg = DemoConfig.for_scale(args.scale, args.seed)
 
     t0 = time.perf_counter()
     data = generate(cfg)
     t_generate = time.perf_counter() - t0
-    print(f"generate (full scale, in memory): {t_generate:.1f} s")
+    print(f"generate ({args.scale} scale, in memory): {t_generate:.1f} s")
 
     t0 = time.perf_counter()
     with engine.begin() as conn:
@@ -72,8 +74,8 @@ def main() -> None:
     )
 
     # Baseline: the same patrol rows, our loader vs GeoDataFrame.to_postgis.
-    n = args.baseline_rows
-    sample = data.kinds["patrols"].iloc[:n].copy()
+    sample = data.kinds["patrols"].iloc[: args.baseline_rows].copy()
+    n = len(sample)
     with engine.connect() as conn:
         tx = conn.begin()
         conn.execute(text("TRUNCATE patrol_visit"))

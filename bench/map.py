@@ -1,6 +1,7 @@
 """Map benchmark on the full-scale demo: what each drill step costs the server, and the payloads.
 
     python -m bench.map [--repeat 30] [--skip-tiles] [--skip-analysis]
+                        [--scale full|small] [--seed N] [--tile-zooms 9-14] [--out-dir bench/out]
 
 1. Drill steps city → district → township → community → grid along the busiest path: the server
    work of one step (area lookup, path, filtered summary, per-child values) p50/p95, and the
@@ -11,7 +12,11 @@
 3. bench.map_tiles: heat tiles uncached/cached, vector tiles, and tipg serving the same table.
 
 Figures only; nothing here asserts a time. The database is ZONGZHI_BENCH_DATABASE_URL or the
-embedded cluster's ``zongzhi_map_bench``, loaded with the full demo on first use.
+embedded cluster's ``zongzhi_map_bench``, loaded with the demo at ``--scale`` (full) on first use.
+``--scale small`` with a small ``--repeat`` and one tile zoom is a quick run that only shows the
+bench works (tests/integration/test_bench_smoke.py). --scale, --seed, --tile-zooms, --out-dir
+and --repeat (when given) are passed on to the two benches it runs; it exits non-zero when one of
+them fails.
 """
 
 from __future__ import annotations
@@ -26,10 +31,7 @@ from collections.abc import Callable
 import geobuf
 from sqlalchemy import Connection, text
 
-from bench.common import MAP_BENCH_DATABASE, bench_url, pct, timed
-from etl.demo import DemoConfig
-from etl.demo_load import already_loaded, load_demo
-from geodata.db import migrate
+from bench.common import MAP_BENCH_DATABASE, add_scale_arguments, bench_url, ensure_demo, pct, timed
 from geodata.db.engine import make_engine
 from geodata.read import areas as queries
 from geodata.settings import Settings
@@ -70,17 +72,19 @@ def geometry_bytes(conn: Connection, code: str, level: str) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--repeat", type=int, default=30)
+    # Drill steps 30 runs; bench.map_analysis keeps its own default (20) unless this is given.
+    ap.add_argument("--repeat", type=int, default=None, help="runs per figure (default 30)")
     ap.add_argument("--skip-tiles", action="store_true")
     ap.add_argument("--skip-analysis", action="store_true")
+    ap.add_argument("--tile-zooms", default="9-14", help="bench.map_tiles --zooms")
+    ap.add_argument("--out-dir", default="bench/out", help="where the two benches write JSON")
+    add_scale_arguments(ap)
     args = ap.parse_args()
 
     url = bench_url(MAP_BENCH_DATABASE)
     engine = make_engine(Settings(), url)
-    migrate.upgrade(engine)
-    if not already_loaded(engine):
-        print("loading the full-scale demo once (about two minutes) …", flush=True)
-        load_demo(engine, DemoConfig.for_scale("full"))
+    ensure_demo(engine, args.scale, args.seed)
+    repeat = 30 if args.repeat is None else args.repeat
 
     with engine.connect() as conn:
         grids = conn.execute(text("SELECT count(*) FROM grid")).scalar()
@@ -95,13 +99,11 @@ def main() -> None:
                 if level == "grid"
                 else len(queries.child_area_stats(conn, code, level, queries.DisputeFilter()))
             )
-            p50, p95 = p50_p95(
-                lambda c=code, lv=level: step(conn, c, lv, MapFilters()), args.repeat
-            )
+            p50, p95 = p50_p95(lambda c=code, lv=level: step(conn, c, lv, MapFilters()), repeat)
             size = "—" if level == "grid" else f"{geometry_bytes(conn, code, level) / 1024:.0f} KB"
             print(f"   {level:<10} {children:>8} {p50:>8.1f} {p95:>8.1f} {size:>10}")
         narrow = MapFilters(period="30d", risks=("high",), sources=("hotline", "police"))
-        p50, p95 = p50_p95(lambda: step(conn, path[0][0], "city", narrow), args.repeat)
+        p50, p95 = p50_p95(lambda: step(conn, path[0][0], "city", narrow), repeat)
         print(
             f"   city step with 30d + high risk + two sources: p50 {p50:.1f} ms, p95 {p95:.1f} ms"
         )
@@ -128,14 +130,27 @@ def main() -> None:
     engine.dispose()
 
     env = {**os.environ, "ZONGZHI_BENCH_DATABASE_URL": url}
-    for flag, module in (
-        (args.skip_analysis, "bench.map_analysis"),
-        (args.skip_tiles, "bench.map_tiles"),
+    common = ["--scale", args.scale, "--seed", str(args.seed)]
+    failed = []
+    for flag, module, extra in (
+        (
+            args.skip_analysis,
+            "bench.map_analysis",
+            [] if args.repeat is None else ["--repeat", str(args.repeat)],
+        ),
+        (args.skip_tiles, "bench.map_tiles", ["--zooms", args.tile_zooms]),
     ):
         if flag:
             continue
         print(f"\n== {module} ==", flush=True)
-        subprocess.run([sys.executable, "-m", module], env=env, check=False)
+        out = os.path.join(args.out_dir, module.removeprefix("bench.") + ".json")
+        cmd = [sys.executable, "-m", module, *common, *extra, "--out", out]
+        # Both run even when the first fails; the exit code says whether either did.
+        if subprocess.run(cmd, env=env, check=False).returncode != 0:
+            failed.append(module)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", flush=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Map analysis benchmark: per-grid values, Gi* and patrol coverage at full scale, and a baseline.
 
-    python -m bench.map_analysis [--repeat 20]      (from the repository root)
+    python -m bench.map_analysis [--repeat 20] [--scale full|small] [--seed N]   (from the repo root)
 
-On the full-scale database (``zongzhi_map_bench`` in the embedded cluster, loaded by bench/map.py, or ZONGZHI_BENCH_DATABASE_URL;
-read only): p50/p95 of the per-grid queries for all 6,158 grids (dispute counts under a few
+On the full-scale database (``zongzhi_map_bench`` in the embedded cluster, or
+ZONGZHI_BENCH_DATABASE_URL; read only once loaded: an empty database first gets the demo at
+``--scale``, as bench/map.py does): p50/p95 of the per-grid queries for all 6,158 grids (dispute counts under a few
 filters, patrol figures over 7/30/90 days), Gi* cold (contiguity built) and warm (cached), and,
 in the same run, the naive geopandas path — ``read_postgis`` of every grid and the period's
 disputes, ``sjoin``, count — against ours. Times are wall time of the Python call (server time
@@ -26,7 +27,7 @@ import geopandas as gpd
 import numpy as np
 from sqlalchemy import text
 
-from bench.common import MAP_BENCH_DATABASE, bench_url, pct, timed
+from bench.common import MAP_BENCH_DATABASE, add_scale_arguments, bench_url, ensure_demo, pct, timed
 from geodata.db.engine import make_engine
 from geodata.read import analysis
 from geodata.read import areas as queries
@@ -39,10 +40,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--out", default="bench/out/map_analysis.json")
+    add_scale_arguments(ap)
     args = ap.parse_args()
     n = args.repeat
 
     engine = make_engine(Settings(), bench_url(MAP_BENCH_DATABASE))
+    ensure_demo(engine, args.scale, args.seed)
     figures: dict[str, Any] = {}
     with engine.connect() as conn:
         sizes = {

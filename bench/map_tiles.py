@@ -1,13 +1,16 @@
 """Map tile benchmark at full scale: heat PNGs, vector tiles, and tipg as the baseline.
 
-    python -m bench.map_tiles [--zooms 9-14] [--tipg-port 0] [--no-tipg]   (from the repo root)
+    python -m bench.map_tiles [--zooms 9-14] [--tipg-port 0] [--no-tipg]
+                              [--scale full|small] [--seed N]               (from the repo root)
 
 Tile set: every tile at the given zooms that touches the four urban districts (新城区, 回民区,
 玉泉区, 赛罕区). Prints, per heat kind and filter (default 365d, and 30d), p50/p95 of uncached
 and cached requests through the Flask route; MVT grid/dispute tile times and sizes; and the
 same grid tiles over HTTP from tipg (uvicorn) and from ours (gunicorn), one worker each, in the
-same run. It asserts nothing. Read-only on the database ``zongzhi_map_bench`` (full scale, loaded by bench/map.py) or
-ZONGZHI_BENCH_DATABASE_URL.
+same run. It asserts nothing. Read-only on the database ``zongzhi_map_bench`` (full scale) or
+ZONGZHI_BENCH_DATABASE_URL, once loaded: an empty database first gets the demo at ``--scale``, as
+bench/map.py does. Without tipg installed (the ``bench`` extra) the baseline is skipped, and the
+run says so.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import shapely
 from sqlalchemy import text
 
 from app.main import create_app
-from bench.common import MAP_BENCH_DATABASE, bench_url
+from bench.common import MAP_BENCH_DATABASE, add_scale_arguments, bench_url, ensure_demo
 from geodata.db.engine import make_engine, sqlalchemy_url
 from geodata.read import tiles as geotiles
 from geodata.settings import Settings
@@ -162,6 +165,16 @@ def bench_mvt(engine, tiles: list[mercantile.Tile]) -> dict:  # noqa: ANN001
     return results
 
 
+def tipg_installed() -> bool:
+    """tipg and uvicorn (the ``bench`` extra) are importable from this interpreter."""
+    try:
+        metadata.version("tipg")
+        metadata.version("uvicorn")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def bench_tipg(url: str, tiles: list[mercantile.Tile], port: int) -> dict:
     """The same grid tiles from tipg and from our app, each as its own single-worker server."""
     tipg_port, ours_port = port or free_port(), free_port()
@@ -246,11 +259,14 @@ def main() -> None:
     ap.add_argument("--tipg-port", type=int, default=0)
     ap.add_argument("--no-tipg", action="store_true")
     ap.add_argument("--out", default="bench/out/map_tiles.json")
+    add_scale_arguments(ap)
     args = ap.parse_args()
-    lo, hi = (int(v) for v in args.zooms.split("-"))
+    lo, _, hi = args.zooms.partition("-")
+    lo, hi = int(lo), int(hi or lo)
 
     url = bench_url(MAP_BENCH_DATABASE)
     engine = make_engine(Settings(), url)
+    ensure_demo(engine, args.scale, args.seed)
     with engine.connect() as conn:
         patrols = conn.execute(text("SELECT count(*) FROM patrol_visit")).scalar()
         disputes = conn.execute(text("SELECT count(*) FROM dispute")).scalar()
@@ -273,8 +289,12 @@ def main() -> None:
     print("\nvector tiles (default filter, query + encoding in PostGIS):")
     mvt_results = bench_mvt(engine, tiles)
     tipg_results = None
-    if not args.no_tipg:
-        print("\nbaseline: the same grid tiles over HTTP, tipg (uvicorn) vs ours (gunicorn):")
+    print("\nbaseline: the same grid tiles over HTTP, tipg (uvicorn) vs ours (gunicorn):")
+    if args.no_tipg:
+        print("  skipped: --no-tipg")
+    elif not tipg_installed():
+        print("  skipped: tipg is not installed (pip install -e '.[bench]')")
+    else:
         tipg_results = bench_tipg(url, tiles, args.tipg_port)
 
     out = Path(args.out)

@@ -16,10 +16,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DataError, IntegrityError
 
 from domain import vocab
 from domain.clock import TZ_NAME
@@ -45,6 +47,7 @@ REASON_CODES = (
     "outside_parent",
     "unknown_code",
     "duplicate_in_file",
+    "constraint_violation",
 )
 REASONS: dict[str, tuple[str, str]] = {
     code: (t(f"reason.{code}", "zh"), t(f"reason.{code}", "en")) for code in REASON_CODES
@@ -199,6 +202,57 @@ KIND_GEOMETRY: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 # Canonical input name → staging column, where they differ.
 STAGE_NAMES = {"disputes": {"type": "type_code"}}
+
+
+def _below_city(frame: pd.DataFrame) -> bool:
+    """Some row is an area below the city level."""
+    if "level" not in frame.columns:
+        return False
+    levels = _text(frame["level"]).map(lambda v: LEVELS.get(v.lower()) if v else None)
+    return bool((levels.notna() & (levels != "city")).any())
+
+
+# Optional fields a file still needs a column for, and when: the database requires a parent
+# for every area below the city (ck_admin_area_parent_unless_city).
+NEEDED_WHEN: dict[str, dict[str, tuple[str, Callable[[pd.DataFrame], bool]]]] = {
+    "areas": {"parent_code": ("rows below city level need it", _below_city)},
+}
+
+
+def missing_fields(kind: str, frame: pd.DataFrame) -> dict[str, str]:
+    """Fields of ``kind`` the source has no column for although its rows need them → why."""
+    missing = {
+        f.name: "required" for f in KIND_FIELDS[kind] if f.required and f.name not in frame.columns
+    }
+    for name, (why, needed) in NEEDED_WHEN.get(kind, {}).items():
+        if name not in frame.columns and needed(frame):
+            missing[name] = why
+    return missing
+
+
+def source_headers(table: SourceTable) -> list[str]:
+    """The file's own headers, in file order (as read, before renaming to canonical names)."""
+    original = {canonical: header for header, canonical in table.column_map.items()}
+    geometry = table.frame.geometry.name if isinstance(table.frame, gpd.GeoDataFrame) else None
+    return [
+        original.get(str(c), str(c)) for c in table.frame.columns if c not in ("row_ref", geometry)
+    ]
+
+
+def check_fields(kind: str, table: SourceTable) -> None:
+    """Refuse, in one line, a source that lacks a column every row of it would need."""
+    missing = missing_fields(kind, table.frame)
+    if not missing:
+        return
+    fields = ", ".join(n if why == "required" else f"{n} ({why})" for n, why in missing.items())
+    headers = source_headers(table)
+    recognised = ", ".join(h if h == c else f"{h}→{c}" for h, c in table.column_map.items())
+    raise LoadError(
+        f"缺少必填字段 / {Path(table.source_file).name} has no column for {kind} field(s) "
+        f"{fields}; headers seen: {', '.join(headers) or '(none)'}"
+        + (f" (recognised: {recognised})" if recognised else "")
+        + "; rename the headers or map them with --mapping (columns: {HEADER: FIELD})"
+    )
 
 
 @dataclass
@@ -534,12 +588,39 @@ def load_file(
         "source_crs": table.source_crs,
         "used_encoding": table.encoding,
     }
+    sha256 = _sha256(Path(path))
     with engine.connect() as conn:
         tx = conn.begin()
         try:
             summary, quarantine = load_table(
-                conn, kind, table, sha256=_sha256(Path(path)), options=options, dry_run=dry_run
+                conn, kind, table, sha256=sha256, options=options, dry_run=dry_run
             )
+        except (IntegrityError, DataError) as exc:
+            # The checks before the upsert should have quarantined the row; this is the last
+            # resort: nothing of the batch is kept, the batch is recorded as failed, and the
+            # operator gets one line instead of a traceback.
+            tx.rollback()
+            reason = _database_refusal(exc)
+            with conn.begin():
+                batch = staging.record_batch(
+                    conn,
+                    kind=kind,
+                    source_file=table.source_file,
+                    sha256=sha256,
+                    options={**options, "error": reason},
+                    status="failed",
+                    counts={
+                        "read": len(table.frame),
+                        "inserted": 0,
+                        "updated": 0,
+                        "unchanged": 0,
+                        "quarantined": 0,
+                    },
+                )
+            raise LoadError(
+                f"数据库拒绝写入 / the database refused {Path(path).name}: {reason}; "
+                f"nothing was loaded (batch {batch} recorded as failed)"
+            ) from exc
         except BaseException:
             tx.rollback()
             raise
@@ -551,6 +632,22 @@ def load_file(
         write_quarantine_csv(quarantine_out, quarantine)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def _database_refusal(exc: IntegrityError | DataError) -> str:
+    """One line on what PostgreSQL refused: its message and the constraint, table and column."""
+    diag = getattr(exc.orig, "diag", None)
+    message = (getattr(diag, "message_primary", None) or str(exc.orig)).strip().splitlines()[0]
+    where = [
+        f"{label} {value}"
+        for label, value in (
+            ("constraint", getattr(diag, "constraint_name", None)),
+            ("table", getattr(diag, "table_name", None)),
+            ("column", getattr(diag, "column_name", None)),
+        )
+        if value and value not in message
+    ]
+    return message + (f" ({', '.join(where)})" if where else "")
 
 
 @dataclass
@@ -570,6 +667,7 @@ def prepare(kind: str, table: SourceTable) -> Prepared:
     """Validation and in-file duplicates: pure Python, so it can run ahead of the database work."""
     plan = load_plans.PLANS[kind]
     started = time.perf_counter()
+    check_fields(kind, table)
     clean, verdicts, repaired = _validate(table, kind)
     clean = clean.rename(columns=STAGE_NAMES.get(kind, {}))
     _mark_duplicates(clean, list(plan.key), verdicts)
@@ -626,6 +724,9 @@ def load_table(
         bulk.ensure_patrol_partitions(conn, times.min().date(), times.max().date())
     staging.fill_stage(conn, plan.stage, stage_frame, accepted.astype(np.int64))
     step("copy")
+    # First the target table's own CHECKs and lengths, so that the plan's checks (a parent area
+    # later in the same file, say) already see those rows as quarantined.
+    staging.reject_constraint_violations(conn, plan.stage, plan.upsert)
     for check in plan.checks:
         check(conn)
     step("checks")

@@ -7,6 +7,7 @@ every value is a bound parameter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,6 +207,123 @@ class Upsert:
     joins: str = ""  # extra fixed JOIN clauses (e.g. to look up building ids)
     # Partitioned tables cannot return xmax, so new rows are counted before the insert instead.
     partitioned: bool = False
+
+
+# ``alias.column`` references in an upsert expression ('s.code', 'r."grid_code"').
+_REFERENCE = re.compile(r'\b([A-Za-z_]\w*)\."?([A-Za-z_]\w*)"?')
+
+
+def _staged_inputs(expression: str) -> set[str] | None:
+    """Staging columns an upsert expression reads, or None when it reads another alias."""
+    refs = _REFERENCE.findall(expression)
+    if any(alias != "s" for alias, _ in refs):
+        return None
+    return {column for _, column in refs}
+
+
+def reject_constraint_violations(
+    conn: Connection, spec: StageSpec, plan: Upsert, reason: str = "constraint_violation"
+) -> int:
+    """Mark staged rows that the target table's own constraints would refuse.
+
+    The rules are read from the catalogue, so they are the table's: every CHECK constraint and
+    every ``varchar(n)`` length, evaluated on the values the upsert would write (its column
+    expressions over the staged row). Runs before the plan's checks, on target columns computed
+    from copied staging columns alone; the lookups fill the others from the database. The
+    detail names the constraint and shows the row's values. Returns the rows marked.
+    """
+    table = plan.table
+    check_names(table, list(plan.columns))
+    usable = {
+        column: expression
+        for column, expression in plan.columns.items()
+        if (inputs := _staged_inputs(expression)) is not None and inputs <= set(spec.columns)
+    }
+    if not usable:
+        return 0
+    checks = conn.execute(
+        text(
+            "SELECT c.conname, pg_get_expr(c.conbin, c.conrelid),"
+            " ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.conrelid"
+            " AND a.attnum = ANY(c.conkey) ORDER BY a.attnum)"
+            " FROM pg_constraint c WHERE c.conrelid = CAST(:t AS regclass) AND c.contype = 'c'"
+            " ORDER BY c.conname"
+        ),
+        {"t": table},
+    ).all()
+    columns = {
+        name: (type_name, length)
+        for name, type_name, length in conn.execute(
+            text(
+                "SELECT attname, format_type(atttypid, NULL),"
+                " CASE WHEN atttypid = 'varchar'::regtype AND atttypmod > 4"
+                " THEN atttypmod - 4 END"
+                " FROM pg_attribute WHERE attrelid = CAST(:t AS regclass)"
+                " AND attnum > 0 AND NOT attisdropped"
+            ),
+            {"t": table},
+        ).all()
+    }
+    # (label, condition over the computed row ``n``, columns it involves, what it requires)
+    rules: list[tuple[str, str, list[str], str]] = []
+    for name, expression, involved in checks:
+        if involved and set(involved) <= set(usable):
+            rules.append(
+                (name, f"(({expression}) IS FALSE)", list(involved), f"CHECK ({expression})")
+            )
+    for column in usable:
+        length = columns.get(column, (None, None))[1]
+        if length:
+            rules.append(
+                (
+                    f"{table}.{column} varchar({length})",
+                    f'(length(CAST(n."{column}" AS text)) > {int(length)})',
+                    [column],
+                    f"at most {int(length)} characters",
+                )
+            )
+    if not rules:
+        return 0
+    needed = sorted({c for _, _, involved, _ in rules for c in involved})
+    # Values for the detail; geometries are left out (WKB says nothing to an operator).
+    shown = [c for c in needed if not columns.get(c, ("",))[0].startswith("geometry")]
+    computed = ", ".join(f'{usable[c]} AS "{c}"' for c in needed)
+    which = " ".join(f"WHEN {cond} THEN {i}" for i, (_, cond, _, _) in enumerate(rules))
+    values = "".join(f', CAST(n."{c}" AS text)' for c in shown)
+    any_rule = " OR ".join(cond for _, cond, _, _ in rules)
+    # Straight to the driver, with no parameters: the catalogue's expressions are SQL as they
+    # stand ('::text', regular expressions, '%'), not for a bind-parameter parser to read.
+    offenders = (
+        _raw(conn)
+        .execute(
+            f"SELECT n.rid, CASE {which} END{values} FROM"  # noqa: S608 — catalogue and plan
+            f" (SELECT s.rid, {computed} FROM {STAGE} s WHERE s.reason IS NULL) n"
+            f" WHERE {any_rule} ORDER BY n.rid"
+        )
+        .fetchall()
+    )
+    if not offenders:
+        return 0
+    rids, details = [], []
+    for rid, rule, *row in offenders:
+        label, _, involved, requires = rules[rule]
+        given = dict(zip(shown, row, strict=True))
+        parts = [
+            f"{c}={'NULL' if given[c] is None else repr(given[c][:60])}"
+            for c in involved
+            if c in given
+        ]
+        rids.append(int(rid))
+        details.append(f"{label}: {requires}; " + (", ".join(parts) or "(geometry)"))
+    conn.execute(
+        text(
+            f"UPDATE {STAGE} s SET reason = :reason, detail = d.detail"  # noqa: S608
+            " FROM unnest(CAST(:rids AS bigint[]), CAST(:details AS text[])) AS d(rid, detail)"
+            " WHERE s.rid = d.rid"
+        ),
+        {"reason": reason, "rids": rids, "details": details},
+    )
+    return len(rids)
 
 
 def upsert(conn: Connection, plan: Upsert) -> tuple[int, int]:

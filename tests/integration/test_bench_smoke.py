@@ -1,0 +1,178 @@
+"""Every bench entry point runs at the smallest scale on a fresh database and prints its figures.
+
+Nothing here reads a figure: the benches assert no time and neither does this. It only shows that
+`make bench` (and each bench on its own) works on a fresh clone, where the bench databases are
+empty and each bench has to load what it measures itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+pytestmark = pytest.mark.db
+
+ROOT = Path(__file__).resolve().parents[2]
+# Smallest settings that still exercise every figure: the small demo, two runs per figure,
+# one tile zoom (z10: a handful of tiles over the urban districts).
+SMALL = ["--scale", "small"]
+LOADS_DEMO = "loading the small-scale demo"
+
+
+def _fresh_database(db_url: str, suffix: str) -> str:
+    """An empty database with PostGIS beside the test database (as a fresh bench database is)."""
+    base = db_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    server, test_db = base.rsplit("/", 1)
+    name = f"{test_db}_bench_{suffix}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as c:
+        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    with psycopg.connect(f"{server}/{name}", autocommit=True) as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    return f"{server}/{name}"
+
+
+def _drop_database(url: str) -> None:
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as c:
+        c.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _tipg_installed() -> bool:
+    try:
+        metadata.version("tipg")
+        metadata.version("uvicorn")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_path) -> None:  # noqa: ANN001
+    out = tmp_path / "out"
+    runs: dict[str, list[str]] = {
+        # What `make bench` runs, in the same form. bench.map runs the map benches itself (here
+        # only bench.map_analysis, to save time: bench.map_tiles runs on its own below).
+        "etl": ["-m", "bench.etl", *SMALL, "--baseline-rows", "2000", "--out", str(out / "e.json")],
+        "map": [
+            "-m",
+            "bench.map",
+            *SMALL,
+            "--repeat",
+            "2",
+            "--skip-tiles",
+            "--out-dir",
+            str(out / "map"),
+        ],
+        # Each map bench on its own, on its own empty database.
+        "map_analysis": [
+            "-m",
+            "bench.map_analysis",
+            *SMALL,
+            "--repeat",
+            "2",
+            "--out",
+            str(out / "a.json"),
+        ],
+        "map_tiles": [
+            "-m",
+            "bench.map_tiles",
+            *SMALL,
+            "--zooms",
+            "10",
+            "--out",
+            str(out / "t.json"),
+        ],
+        # Run as the bench README says: a script path, not a module.
+        "copy_bench": [str(ROOT / "bench" / "copy_bench.py"), "--rows", "3000", "--warm-up", "500"],
+    }
+    urls = {name: _fresh_database(db_url, name) for name in runs}
+    procs: dict[str, tuple[subprocess.Popen, Path]] = {}
+    started = time.monotonic()
+    try:
+        # At once: they use separate databases, and the machine waits on PostgreSQL most of the time.
+        for name, argv in runs.items():
+            env = {k: v for k, v in os.environ.items() if k != "ZONGZHI_DATABASE_URL"}
+            env["ZONGZHI_BENCH_DATABASE_URL"] = urls[name]
+            log = tmp_path / f"{name}.log"
+            with open(log, "wb") as fh:
+                procs[name] = (
+                    subprocess.Popen(
+                        [sys.executable, *argv],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=fh,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                    ),
+                    log,
+                )
+        outputs: dict[str, str] = {}
+        codes: dict[str, int] = {}
+        for name, (proc, log) in procs.items():
+            remaining = max(1.0, 300 - (time.monotonic() - started))
+            try:
+                codes[name] = proc.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                codes[name] = proc.wait()
+            outputs[name] = log.read_text(encoding="utf-8", errors="replace")
+            print(f"bench {name}: exit {codes[name]} after {time.monotonic() - started:.1f} s")
+    finally:
+        for proc, _ in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for url in urls.values():
+            _drop_database(url)
+
+    for name, code in codes.items():
+        assert code == 0, f"bench {name} exited {code}:\n{outputs[name][-4000:]}"
+        assert "Traceback" not in outputs[name], outputs[name][-4000:]
+
+    etl = outputs["etl"]
+    for line in (
+        "generate (small scale, in memory)",
+        "rows/s",
+        "whole load (COPY, checks, assignment, upsert, indexes, ANALYZE)",
+        "baseline on 2,000 patrol rows",
+        "ratio ours / to_postgis",
+        "our binary COPY alone",
+    ):
+        assert line in etl, etl
+
+    analysis_lines = ("per-grid values for all", "Gi* over", "ratio:", "counts agree on")
+    tile_lines = ("heat disputes", "heat patrols", "mvt grids", "mvt disputes")
+    if _tipg_installed():
+        tile_lines += ("tipg time / ours (uncached)",)
+    else:
+        tile_lines += ("skipped: tipg is not installed",)
+
+    whole = outputs["map"]
+    assert LOADS_DEMO in whole, whole  # an empty database: bench.map loads the demo itself
+    for line in (
+        "1. drill steps",
+        "geometry per view",
+        "== bench.map_analysis ==",
+        *analysis_lines,
+    ):
+        assert line in whole, whole
+    assert "== bench.map_tiles ==" not in whole
+    assert (out / "map" / "map_analysis.json").is_file()
+
+    for name, lines in (("map_analysis", analysis_lines), ("map_tiles", tile_lines)):
+        assert LOADS_DEMO in outputs[name], outputs[name]
+        for line in lines:
+            assert line in outputs[name], outputs[name]
+
+    copy = outputs["copy_bench"]
+    for line in ("3,000 patrol-visit rows", "(a) copybin.copy_frame", "(d) geopandas to_postgis"):
+        assert line in copy, copy
+    assert "(a) vs (d) geopandas to_postgis" in copy, copy
