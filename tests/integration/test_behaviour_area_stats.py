@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from geodata import queries
+from geodata.read import areas as queries
 from layers import area_density
 from layers.filters import MapFilters
 from tests.conftest import AS_OF
