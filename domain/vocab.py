@@ -84,6 +84,7 @@ SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
         "unresolved": ("未化解", "化解不成"),
         "archived": ("已归档", "归档"),
     },
+    "yes_no": {"true": ("是", "有", "1", "y", "yes"), "false": ("否", "无", "0", "n", "no")},
     "whistle_status": {
         "raised": ("已吹哨", "吹哨"),
         "responded": ("已应哨", "应哨"),

@@ -71,15 +71,6 @@ class Field:
     maximum: int | None = None
 
 
-def _choices(codes: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for code, spellings in codes.items():
-        out[code.lower()] = code
-        for s in spellings:
-            out[s.lower()] = code
-    return out
-
-
 LEVELS = vocab.synonyms("level")
 RISK = vocab.synonyms("risk")
 OCCUPANCY = vocab.synonyms("occupancy")
@@ -87,7 +78,7 @@ SOURCES = vocab.synonyms("source")
 DISPUTE_STATUS = vocab.synonyms("status")
 WHISTLE_STATUS = vocab.synonyms("whistle_status")
 
-YES_NO = _choices({"true": ("是", "有", "1", "y", "yes"), "false": ("否", "无", "0", "n", "no")})
+YES_NO = vocab.synonyms("yes_no")
 
 # Names other systems give the catalogue's dispute types (the catalogue's own names and codes
 # are matched in the database).
