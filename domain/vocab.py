@@ -12,32 +12,64 @@ AREA_LEVELS = ("city", "district", "township", "community")
 MAP_LEVELS = (*AREA_LEVELS, "grid")
 RISK_LEVELS = ("low", "medium", "high")
 DISPUTE_SOURCES = ("hotline", "police", "court", "petition", "grid_worker", "walk_in", "other")
-DISPUTE_STATUSES = ("received", "assigned", "in_progress", "resolved", "unresolved", "archived")
+DISPUTE_STATUSES = (
+    "received",
+    "assigned",
+    "in_progress",
+    "resolved",
+    "unresolved",
+    "archived",
+    "merged",
+)
 # Cases still being worked on (counted as 在办).
 OPEN_STATUSES = ("received", "assigned", "in_progress")
-# 接办 / 交办 / 督办 / 代办 / 商办 / 化解 / 评价 / 归档
+# Where a case's history ends: archived (归档), or merged into another case as its duplicate.
+FINAL_STATUSES = ("archived", "merged")
+# The centre's actions on a case (五办 and the steps around them):
+#   accept 接办/登记 · classify 定性 (type, risk) · locate 定位 · proxy 代办 (an agent follows the
+#   case) · assign 交办 (department, mediation room or grid worker, with a deadline) · return 退回
+#   (the assignee sends it back) · sign 签收 (the assignee starts the work) · supervise 督办
+#   (提醒 → 督办 → 挂牌督办) · consult 商办 (a joint consultation of several departments) ·
+#   split 分锁 (parallel locks, each with its department) · key 给钥匙 (a lock's facts, law and
+#   plan) · unlock 开锁 (a lock settled or failed) · resolve 化解 (with an outcome) · evaluate 评价
+#   (the resident's return call) · reopen 重办 (after an unsatisfied evaluation) · archive 归档 ·
+#   merge 合并 (a duplicate into its case).
 DISPUTE_ACTIONS = (
     "accept",
-    "assign",
-    "supervise",
+    "classify",
+    "locate",
     "proxy",
+    "assign",
+    "return",
+    "sign",
+    "supervise",
     "consult",
+    "split",
+    "key",
+    "unlock",
     "resolve",
     "evaluate",
+    "reopen",
     "archive",
+    "merge",
 )
 # The order a case's same-instant events are written in (代办 comes right after 接办).
-ACTION_ORDER = (
-    "accept",
-    "proxy",
-    "assign",
-    "consult",
-    "supervise",
-    "resolve",
-    "evaluate",
-    "archive",
-)
-SUB_CASE_STATUSES = ("open", "done", "failed")
+ACTION_ORDER = DISPUTE_ACTIONS
+# 化解 outcomes: mediated agreement, referred to litigation, withdrawn by the reporter, not
+# resolved (with a reason). Agreement and withdrawal close the case as resolved.
+OUTCOMES = ("agreement", "litigation", "withdrawn", "not_resolved")
+RESOLVING_OUTCOMES = ("agreement", "withdrawn")
+# 督办 levels: 0 none, 1 提醒 remind, 2 督办 supervise, 3 挂牌督办 listed supervision.
+SUPERVISION_LEVELS = (0, 1, 2, 3)
+# Who a case is handed to at 交办: a department (lead + cooperating), a mediation room (and
+# mediator), or the grid's worker for a simple case.
+ASSIGNEE_KINDS = ("department", "mediation", "grid_worker")
+# Satisfaction from the return call (回访), 1–5; at or below this the case is done again (重办).
+UNSATISFIED_AT_MOST = 2
+# How two cases are linked: a possible duplicate flagged at intake, or merged into it.
+LINK_KINDS = ("duplicate", "merged")
+# A lock (分锁): open → planned (给钥匙: facts, law and plan in) → done | failed (开锁).
+SUB_CASE_STATUSES = ("open", "planned", "done", "failed")
 WHISTLE_STATUSES = ("raised", "responded", "evaluated", "assessed")  # 吹哨→应哨→评价→评估
 OCCUPANCY = ("owner", "rented", "vacant", "other")  # 自住 / 出租 / 空置 / 其他
 RESIDENCY = ("resident", "rotating", "on_call")  # 常驻 / 轮驻 / 随驻
@@ -45,7 +77,16 @@ DEPARTMENT_LEVELS = ("city", "district", "township")
 MEDIATION_KINDS = ("gold", "expert", "people", "industry", "other")
 TASK_STATUSES = ("open", "done", "cancelled")
 TASK_PRIORITIES = ("low", "normal", "high", "urgent")
+# What a patrol task is about: a high-risk grid, a building not patrolled lately, a case to
+# verify on site, a key person due a visit, or one set by hand; and how it ended.
+TASK_KINDS = ("risk", "coverage", "case", "key_person", "manual")
+TASK_OUTCOMES = ("covered", "handled", "found", "expired")
 BATCH_STATUSES = ("running", "committed", "failed", "dry_run")
+# What cached values depend on, one version each, bumped by every write to the family's tables:
+# geography (areas, grids, buildings, housing), people (key persons, workers, chiefs, mediators),
+# cases (disputes, sub-cases, events, whistles), patrols (visits, tasks), catalogue (types,
+# departments, rooms, whistle classes).
+DATA_FAMILIES = ("areas", "people", "disputes", "patrols", "catalogue")
 
 # Spellings found in departmental files → stored code, per family (matched case-insensitively;
 # the code itself is always accepted).
@@ -83,6 +124,7 @@ SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
         "resolved": ("已办结", "办结", "已化解", "化解"),
         "unresolved": ("未化解", "化解不成"),
         "archived": ("已归档", "归档"),
+        "merged": ("已合并", "合并", "重复件"),
     },
     "yes_no": {"true": ("是", "有", "1", "y", "yes"), "false": ("否", "无", "0", "n", "no")},
     "whistle_status": {
