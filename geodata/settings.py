@@ -16,11 +16,18 @@ class Settings(BaseSettings):
 
     # Unset: the embedded private PostGIS cluster under ``home`` is used.
     database_url: str | None = None
+    # The owner role's URL, for migrations and loads (``geodata/db/roles.py``); unset: the
+    # embedded cluster's owner, or ``database_url`` when that is set.
+    owner_database_url: str | None = None
     home: Path = Field(default=Path(".zongzhi"), description="Embedded cluster + caches live here")
     embedded_port: int = 54329
     pool_size: int = 5
     pool_max_overflow: int = 5
+    # A statement over this is cancelled (the page says so; gunicorn's worker timeout is longer);
+    # waiting for a lock ends sooner, and a transaction left idle is closed by the server.
     statement_timeout_ms: int = 30_000
+    lock_timeout_ms: int = 5_000
+    idle_in_transaction_timeout_ms: int = 60_000
 
     language: Literal["zh", "en"] = "zh"
     # Offline by default: no basemap means no external request at all. ``tianditu`` needs
@@ -30,12 +37,56 @@ class Settings(BaseSettings):
     tianditu_key: str | None = None
     basemap_url: str | None = None
     basemap_attribution: str = ""
-    secret_key: str = "change-me-in-production"
+    # Signs session cookies. Unset with the embedded cluster: generated into ``home`` (0600);
+    # unset or a placeholder with ``database_url``: ``serve`` refuses to start (app/web/secret.py).
+    secret_key: str | None = None
+    # Sign-in attempts per client address (Flask-Limiter syntax); Secure cookies behind HTTPS.
+    login_rate_limit: str = "10 per minute"
+    # The public guide (/guide), per client address: page views, lookups, and the lockout once
+    # an address has missed this often (only failed lookups count); every lookup answers no
+    # sooner than the floor, found or not.
+    guide_rate_limit: str = "60 per minute"
+    guide_lookup_rate_limit: str = "10 per minute"
+    guide_lockout: str = "5 per 15 minutes;20 per day"
+    guide_lookup_floor_ms: int = 250
+    # A session ends after this long without a request, and at the latest this long after sign-in.
+    session_idle_s: int = 2 * 3600
+    session_absolute_s: int = 12 * 3600
+    # The wall display account (role display): signed in for a week.
+    display_session_s: int = 7 * 24 * 3600
+    secure_cookies: bool = False
     cache_max_age_s: int = 3600
     # A local XYZ tile folder laid out {z}/{x}/{y}.{png|jpg|webp}, served at /basemap/.
     basemap_dir: Path | None = None
-    # Heat and vector tiles kept in memory per process (LRU, counted in tiles).
+    # The shared cache (tiles, per-grid figures): Redis at this URL, so every worker and machine
+    # agrees; unset, an in-process cache of at most ``tile_cache_items`` values per worker.
+    redis_url: str | None = None
     tile_cache_items: int = 4096
+    # Automatic 督办 (domain.sla): how often the app looks for cases to escalate (0: never; then
+    # run ``zongzhi escalate`` from cron), 提醒 this long before a due time, 挂牌督办 once a clock
+    # is this many working days overdue, and the return call's (回访) limit in working days.
+    escalation_interval_s: int = 300
+    # The wall display (大屏): refresh every this many seconds (kept longer than the slowest
+    # refresh; refreshes never overlap), a full page reload every this many hours as a safety
+    # net, and, when above 0, a tour through the districts, this many seconds each.
+    wall_refresh_s: int = 30
+    wall_reload_hours: float = 6.0
+    wall_rotation_s: int = 0
+    remind_before_hours: float = 24.0
+    list_after_working_days: int = 5
+    evaluate_working_days: int = 3
+
+    def sla_thresholds(self):  # noqa: ANN201 — domain.sla.Thresholds
+        """The 督办 thresholds these settings name."""
+        from datetime import timedelta
+
+        from domain.sla import Thresholds
+
+        return Thresholds(
+            remind_before=timedelta(hours=self.remind_before_hours),
+            list_after_working_days=self.list_after_working_days,
+            evaluate_working_days=self.evaluate_working_days,
+        )
 
     def resolved_home(self) -> Path:
         """The absolute home directory of the embedded cluster."""

@@ -104,12 +104,28 @@ class EmbeddedCluster:
     def log_file(self) -> Path:
         return self.data_dir.parent / "postgres.log"
 
-    def url(self, database: str | None = None) -> str:
-        """SQLAlchemy URL of a database in this cluster."""
-        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database or self.database}"
+    def url(self, database: str | None = None, *, role: str = SUPERUSER) -> str:
+        """SQLAlchemy URL of a database in this cluster, signed in as ``role``."""
+        return "postgresql+psycopg" + self.libpq_url(database, role=role)[len("postgresql") :]
 
-    def libpq_url(self, database: str | None = None) -> str:
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database or self.database}"
+    def libpq_url(self, database: str | None = None, *, role: str = SUPERUSER) -> str:
+        """libpq URL of a database, signed in as ``role`` with its password from home."""
+        from urllib.parse import quote
+
+        from geodata.db.roles import password
+
+        secret = quote(password(self.home, role), safe="")
+        return f"postgresql://{role}:{secret}@127.0.0.1:{self.port}/{database or self.database}"
+
+    def public_url(self, database: str | None = None, *, role: str = SUPERUSER) -> str:
+        """The libpq URL without its password (for messages)."""
+        return f"postgresql://{role}@127.0.0.1:{self.port}/{database or self.database}"
+
+    def passwords(self) -> dict[str, str]:
+        """Every role's password, each made on first use (``home/<role>.password``, 0600)."""
+        from geodata.db.roles import APP_ROLE, OWNER_ROLE, password
+
+        return {role: password(self.home, role) for role in (SUPERUSER, APP_ROLE, OWNER_ROLE)}
 
     # -- process helpers ------------------------------------------------------------------
     def _as_service_user(self, argv: list[str]) -> list[str]:
@@ -139,7 +155,7 @@ class EmbeddedCluster:
         )
         if probe.returncode == 0:
             return default
-        digest = hashlib.sha1(str(self.home).encode()).hexdigest()[:12]
+        digest = hashlib.sha1(str(self.home).encode(), usedforsecurity=False).hexdigest()[:12]
         alt = Path("/var/lib/zongzhi") / digest / "pgdata"
         alt.parent.mkdir(parents=True, exist_ok=True)
         shutil.chown(alt.parent, SERVICE_USER, SERVICE_USER)
@@ -165,7 +181,7 @@ class EmbeddedCluster:
         return proc.returncode == 0
 
     def init(self) -> None:
-        """Run initdb once (UTF-8, C.UTF-8 collation-free locale) with trust auth on 127.0.0.1."""
+        """Run initdb once (UTF-8, C.UTF-8 collation-free locale); sign-in by scram password."""
         if self.initialised():
             return
         install = find_install()
@@ -175,6 +191,19 @@ class EmbeddedCluster:
         data.parent.mkdir(parents=True, exist_ok=True)
         if _is_root():
             shutil.chown(data.parent, SERVICE_USER, SERVICE_USER)
+        # initdb reads the superuser's password from a file the service user can read, once.
+        pwfile = data.parent / ".initdb-pw"
+        pwfile.write_text(self.passwords()[SUPERUSER] + "\n", encoding="utf-8")
+        pwfile.chmod(0o600)
+        if _is_root():
+            shutil.chown(pwfile, SERVICE_USER, SERVICE_USER)
+        try:
+            self._initdb(install, data, pwfile)
+        finally:
+            pwfile.unlink(missing_ok=True)
+        self._configure(data)
+
+    def _initdb(self, install: PgInstall, data: Path, pwfile: Path) -> None:
         self._run(
             [
                 install.tool("initdb"),
@@ -182,12 +211,15 @@ class EmbeddedCluster:
                 str(data),
                 "-U",
                 SUPERUSER,
-                "--auth=trust",
+                "--auth=scram-sha-256",
+                f"--pwfile={pwfile}",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
             ],
             "initdb",
         )
+
+    def _configure(self, data: Path) -> None:
         with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(
                 "\n# zongzhi embedded cluster\n"
@@ -232,8 +264,32 @@ class EmbeddedCluster:
                 "pg_ctl start",
             )
         self._wait_ready(timeout_s)
+        self._ensure_auth()
         self.ensure_database(self.database)
         self._write_state()
+
+    def _ensure_auth(self) -> None:
+        """Every role signs in with its scram password over 127.0.0.1 (a cluster made before
+        this trusted that address: it gets the superuser's password and the new rules)."""
+        import psycopg
+        from psycopg import sql
+
+        from geodata.db.roles import ensure_roles
+
+        hba = self.data_dir / "pg_hba.conf"
+        wanted = "host all all 127.0.0.1/32 scram-sha-256\n"
+        current = hba.read_text(encoding="utf-8") if os.access(hba, os.R_OK) else None
+        if current is not None and current != wanted:
+            with psycopg.connect(self.libpq_url("postgres"), autocommit=True) as conn:
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        sql.Identifier(SUPERUSER), sql.Literal(self.passwords()[SUPERUSER])
+                    )
+                )
+                hba.write_text(wanted, encoding="utf-8")
+                conn.execute("SELECT pg_reload_conf()")
+            time.sleep(0.3)
+        ensure_roles(self.libpq_url("postgres"), self.passwords())
 
     def stop(self) -> None:
         if self.running():
@@ -285,6 +341,9 @@ class EmbeddedCluster:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         with psycopg.connect(self.libpq_url(name), autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        from geodata.db.roles import prepare_database
+
+        prepare_database(self.libpq_url(name), name)
 
     def drop_database(self, name: str) -> None:
         import psycopg
@@ -296,7 +355,12 @@ class EmbeddedCluster:
             )
 
     def _write_state(self) -> None:
-        state = {"port": self.port, "data_dir": str(self.data_dir), "url": self.libpq_url()}
+        # No passwords here: they stay in their own 0600 files.
+        state = {
+            "port": self.port,
+            "data_dir": str(self.data_dir),
+            "url": f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{self.database}",
+        }
         (self.home / "cluster.json").write_text(json.dumps(state, indent=2))
 
     def status(self) -> dict[str, object]:
@@ -306,5 +370,6 @@ class EmbeddedCluster:
             "initialised": self.initialised(),
             "running": self.running(),
             "port": self.port,
-            "url": self.libpq_url(),
+            "url": self.public_url(),
+            "passwords": f"{self.home}/<role>.password (mode 0600)",
         }

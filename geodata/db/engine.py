@@ -16,16 +16,37 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def database_url(settings: Settings) -> str:
-    """The URL to connect to: the configured one, else the embedded cluster's."""
+    """The app's URL (its own role, held by row-level security): the configured one, else the
+    embedded cluster's."""
     if settings.database_url:
         return sqlalchemy_url(settings.database_url)
     from geodata.db.embedded import EmbeddedCluster
+    from geodata.db.roles import APP_ROLE
 
-    return EmbeddedCluster(settings).url()
+    return EmbeddedCluster(settings).url(role=APP_ROLE)
+
+
+def owner_url(settings: Settings) -> str:
+    """The owner role's URL, for migrations and loads."""
+    if settings.owner_database_url:
+        return sqlalchemy_url(settings.owner_database_url)
+    if settings.database_url:
+        return sqlalchemy_url(settings.database_url)
+    from geodata.db.embedded import EmbeddedCluster
+    from geodata.db.roles import OWNER_ROLE
+
+    return EmbeddedCluster(settings).url(role=OWNER_ROLE)
+
+
+def make_owner_engine(settings: Settings) -> Engine:
+    """An engine signed in as the owner role (migrations, loads, user administration)."""
+    return make_engine(settings, owner_url(settings))
 
 
 def make_engine(settings: Settings, url: str | None = None) -> Engine:
-    """A pooled engine; every session gets a statement timeout so a runaway query cannot hang a page."""
+    """A pooled engine (connections checked before use, so a restarted database costs one retry,
+    not an error); every session gets statement, lock and idle-in-transaction timeouts so a
+    runaway query or a held lock cannot hang a page, and no JIT compilation (see below)."""
     engine = create_engine(
         sqlalchemy_url(url) if url else database_url(settings),
         pool_size=settings.pool_size,
@@ -33,13 +54,22 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
         pool_pre_ping=True,
         future=True,
     )
-    timeout = int(settings.statement_timeout_ms)
+    timeouts = {
+        "statement_timeout": int(settings.statement_timeout_ms),
+        "lock_timeout": int(settings.lock_timeout_ms),
+        "idle_in_transaction_session_timeout": int(settings.idle_in_transaction_timeout_ms),
+    }
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # noqa: ANN001
         with dbapi_conn.cursor() as cur:
-            cur.execute(f"SET statement_timeout = {timeout}")
+            for name, ms in timeouts.items():  # names fixed above; values are ints
+                cur.execute(f"SET {name} = {ms}")
             cur.execute("SET application_name = 'zongzhi'")
+            # Row-level policies make every scan of a case table look costly to the planner
+            # (hundreds of thousands of cost units for 26,000 rows), which sets off JIT
+            # compilation: seconds of compiling for a query that runs in milliseconds.
+            cur.execute("SET jit = off")
         dbapi_conn.commit()
 
     return engine

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
-from geodata.load import staging
+from geodata.load import derive, staging
 from geodata.load.staging import RESOLVED, STAGE, StageSpec, Upsert
+from geodata.sql import query
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class LoadPlan:
     key: tuple[str, ...]  # staging columns that identify a row (duplicates in a file)
     upsert: Upsert
     checks: tuple[Callable[[Connection], object], ...] = field(default=())
+    # Run after the upsert, before the staging table goes (rows that need the new rows).
+    after: tuple[Callable[[Connection], object], ...] = field(default=())
 
 
 def _exec(sql: str) -> Callable[[Connection], object]:
@@ -303,6 +306,9 @@ PLANS: dict[str, LoadPlan] = {
                 "outcome": "text",
                 "satisfaction": "int4",
                 "involves_key_person": "text",
+                "reporter_name": "text",
+                "reporter_phone": "text",
+                "merged_into": "text",
                 "geom": "geometry",
             }
         ),
@@ -311,16 +317,9 @@ PLANS: dict[str, LoadPlan] = {
             # The type may be given by code (property) or by name (房产物业); a given grid code
             # must exist, otherwise the grid comes from the point.
             _resolve(
-                "SELECT s.rid, COALESCE(t1.code, t2.code) AS type_code,"
-                " COALESCE(g.code, hit.grid_code) AS grid_code,"
-                " COALESCE(g.district_code, hit.district_code) AS district_code,"
-                " (s.grid_code IS NOT NULL AND g.code IS NULL) AS bad_grid"
-                f" FROM {STAGE} s"
-                " LEFT JOIN dispute_type t1 ON t1.code = s.type_code"
-                " LEFT JOIN dispute_type t2 ON t2.name = s.type_code"
-                " LEFT JOIN grid g ON g.code = s.grid_code"
-                f" LEFT JOIN {staging.grid_hit('s2.grid_code IS NULL')} ON hit.rid = s.rid"
-                " WHERE s.reason IS NULL"
+                query("load/resolve_disputes").format(
+                    stage=STAGE, hit=staging.grid_hit("s2.grid_code IS NULL")
+                )
             ),
             _missing(
                 "unknown_code",
@@ -333,7 +332,27 @@ PLANS: dict[str, LoadPlan] = {
                 f"s.rid IN (SELECT rid FROM {RESOLVED} WHERE bad_grid)",
                 "'grid_code=' || s.grid_code || ' 不存在 / not found'",
             ),
-            _OUTSIDE,
+            # A point outside every grid; a case without a point waits for its location under
+            # the city's code (refused only when there is no city to hold it).
+            lambda conn: staging.reject_where(
+                conn,
+                "outside_area",
+                f"s.rid IN (SELECT rid FROM {RESOLVED} WHERE grid_code IS NULL"
+                " AND (located OR district_code IS NULL))",
+                "CASE WHEN s.geom IS NULL THEN '没有坐标，且没有市级区划可挂靠 / no point and no "
+                "city area to hold the case' ELSE '坐标不在任何网格内 / point outside every grid: '"
+                " || ST_AsText(s.geom) END",
+            ),
+            # A merged case names one in the database or in the same file.
+            lambda conn: staging.reject_where(
+                conn,
+                "unknown_code",
+                f"s.merged_into IS NOT NULL AND s.rid IN (SELECT rid FROM {RESOLVED}"
+                " WHERE merged_into IS NULL) AND NOT EXISTS (SELECT 1 FROM"
+                f" {STAGE} s2 WHERE s2.reason IS NULL AND s2.source_ref = s.merged_into"
+                " AND s2.rid <> s.rid)",
+                "'merged_into=' || s.merged_into || ' 不存在 / not found'",
+            ),
         ),
         upsert=Upsert(
             "dispute",
@@ -351,15 +370,27 @@ PLANS: dict[str, LoadPlan] = {
                 "district_code": "r.district_code",
                 "parties": "COALESCE(s.parties, 2)",
                 "risk_level": "s.risk_level",
-                "status": "s.status",
-                "lead_department": "t.lead_department",
-                "due_at": "s.reported_at + t.time_limit_days * interval '1 day'",
+                # Merged into a case of the same file: merged by the step after the upsert.
+                "status": "CASE WHEN s.status = 'merged' AND r.merged_into IS NULL"
+                " THEN 'received' ELSE s.status END",
+                "merged_into": "r.merged_into",
+                # A case with a history keeps what its history decided (derive, after).
+                "lead_department": "CASE WHEN r.history THEN r.lead_department"
+                " ELSE t.lead_department END",
+                "due_at": "CASE WHEN r.history THEN r.due_at"
+                " ELSE s.reported_at + t.time_limit_days * interval '1 day' END",
                 "resolved_at": "s.resolved_at",
                 "outcome": "s.outcome",
                 "satisfaction": "s.satisfaction",
                 "involves_key_person": "COALESCE(s.involves_key_person::boolean, false)",
+                "reporter_name": "s.reporter_name",
+                "reporter_phone": "s.reporter_phone",
             },
             joins=f"JOIN {RESOLVED} r ON r.rid = s.rid JOIN dispute_type t ON t.code = r.type_code",
+        ),
+        after=(
+            _exec(query("load/merge_in_file").format(stage=STAGE)),
+            lambda conn: derive.case_columns(conn, derive.BATCH),
         ),
     ),
     "patrols": LoadPlan(
@@ -375,14 +406,7 @@ PLANS: dict[str, LoadPlan] = {
         ),
         key=("worker_code", "visited_at"),
         checks=(
-            _resolve(
-                "SELECT s.rid, w.id AS worker_id, b.id AS building_id, hit.grid_code,"
-                f" hit.district_code FROM {STAGE} s"
-                " LEFT JOIN grid_worker w ON w.code = s.worker_code"
-                " LEFT JOIN building b ON b.code = s.building_code"
-                f" LEFT JOIN {staging.grid_hit()} ON hit.rid = s.rid"
-                " WHERE s.reason IS NULL"
-            ),
+            _resolve(query("load/resolve_patrols").format(stage=STAGE, hit=staging.grid_hit())),
             _missing(
                 "unknown_code",
                 "worker_id",

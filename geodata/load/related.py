@@ -2,7 +2,8 @@
 
 The generator or an import names the parent by its natural key (``source_ref``, building code);
 the database turns that into the parent's id in one INSERT … SELECT per table. Each table's SQL
-is fixed here; the rows arrive by binary COPY into a temp table of the same shape.
+is fixed here and in ``sql/related_<table>.sql``; the rows arrive by binary COPY into a temp
+table of the same shape.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from geodata.load import copybin
 from geodata.load.staging import PG_TYPES
+from geodata.sql import query
 
 # table → (temp table, {column: staging type}, statements run after the COPY)
 RELATED: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
@@ -27,15 +29,18 @@ RELATED: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
             "status": "text",
             "due_at": "timestamptz",
             "resolved_at": "timestamptz",
+            "created_at": "timestamptz",
+            "time_limit_days": "int4",
+            "facts": "text",
+            "law": "text",
+            "plan": "text",
+            "planned_at": "timestamptz",
+            "outcome": "text",
         },
         (
             "ALTER TABLE zz_sub ADD COLUMN id bigint",
             "UPDATE zz_sub SET id = nextval(pg_get_serial_sequence('dispute_sub_case', 'id'))",
-            """INSERT INTO dispute_sub_case (id, dispute_id, district_code, department_code, task,
-                                             status, due_at, resolved_at)
-               SELECT s.id, d.id, d.district_code, s.department_code, s.task, s.status, s.due_at,
-                      s.resolved_at
-               FROM zz_sub s JOIN dispute d ON d.source_ref = s.source_ref""",
+            query("load/related_dispute_sub_case"),
         ),
     ),
     # Needs zz_sub from dispute_sub_case in the same transaction (sub-case ids by case + seq).
@@ -50,16 +55,41 @@ RELATED: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
             "at": "timestamptz",
             "note": "text",
             "sub_case_seq": "int4",
+            "detail": "jsonb",
+            # What only the database can turn into ids for ``detail`` (room_id, mediator_id,
+            # worker_id, into): names, a worker's code, the merged-into case's source_ref.
+            "room_name": "text",
+            "mediator_name": "text",
+            "worker_code": "text",
+            "into_ref": "text",
         },
-        (
-            """INSERT INTO dispute_event (dispute_id, sub_case_id, district_code, action, actor,
-                                          department_code, at, note)
-               SELECT d.id, sc.id, d.district_code, e.action, e.actor, e.department_code, e.at,
-                      e.note
-               FROM zz_event e JOIN dispute d ON d.source_ref = e.source_ref
-               LEFT JOIN zz_sub sc ON sc.source_ref = e.source_ref AND sc.seq = e.sub_case_seq
-               ORDER BY d.id, e.seq""",
-        ),
+        (query("load/related_dispute_event"),),
+    ),
+    "consultation": (
+        "zz_consult",
+        {
+            "source_ref": "text",
+            "held_at": "timestamptz",
+            "departments": "jsonb",
+            "participants": "text",
+            "minutes": "text",
+            "outcome": "text",
+            "created_by": "text",
+        },
+        (query("load/related_consultation"),),
+    ),
+    # One row per direction, as geodata.write.cases.link stores them.
+    "dispute_link": (
+        "zz_link",
+        {
+            "source_ref": "text",
+            "other_ref": "text",
+            "kind": "text",
+            "score": "float8",
+            "reason": "text",
+            "created_at": "timestamptz",
+        },
+        (query("load/related_dispute_link"),),
     ),
     "compound": (
         "zz_compound",
@@ -72,41 +102,22 @@ RELATED: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
             "fee_collection_rate": "float8",
             "geom": "geometry",
         },
-        (
-            """INSERT INTO compound (name, community_code, district_code, party_branch,
-                                     owners_committee, property_company, fee_collection_rate, geom)
-               SELECT s.name, s.community_code, a.district_code, s.party_branch,
-                      s.owners_committee, s.property_company, round(s.fee_collection_rate::numeric, 3),
-                      ST_Multi(ST_SetSRID(s.geom, 4326))
-               FROM zz_compound s JOIN admin_area a ON a.code = s.community_code""",
-        ),
+        (query("load/related_compound"),),
     ),
     "mediation_room": (
         "zz_room",
         {"name": "text", "kind": "text", "area_code": "text", "geom": "geometry"},
-        (
-            """INSERT INTO mediation_room (name, kind, area_code, district_code, geom)
-               SELECT s.name, s.kind, s.area_code, left(s.area_code, 6), ST_SetSRID(s.geom, 4326)
-               FROM zz_room s JOIN admin_area a ON a.code = s.area_code""",
-        ),
+        (query("load/related_mediation_room"),),
     ),
     "mediator": (
         "zz_mediator",
         {"name": "text", "room_name": "text", "specialty": "text"},
-        (
-            """INSERT INTO mediator (name, room_id, district_code, specialty)
-               SELECT s.name, r.id, r.district_code, s.specialty
-               FROM zz_mediator s JOIN mediation_room r ON r.name = s.room_name""",
-        ),
+        (query("load/related_mediator"),),
     ),
     "building_chief": (
         "zz_chief",
         {"building_code": "text", "name": "text", "phone": "text"},
-        (
-            """INSERT INTO building_chief (building_id, district_code, name, phone)
-               SELECT b.id, b.district_code, s.name, s.phone
-               FROM zz_chief s JOIN building b ON b.code = s.building_code""",
-        ),
+        (query("load/related_building_chief"),),
     ),
     "patrol_task": (
         "zz_task",
@@ -118,13 +129,7 @@ RELATED: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
             "reason": "text",
             "status": "text",
         },
-        (
-            """INSERT INTO patrol_task (grid_code, district_code, worker_id, due_on, priority,
-                                        reason, status)
-               SELECT s.grid_code, g.district_code, w.id, s.due_on, s.priority, s.reason, s.status
-               FROM zz_task s JOIN grid g ON g.code = s.grid_code
-               LEFT JOIN grid_worker w ON w.code = s.worker_code""",
-        ),
+        (query("load/related_patrol_task"),),
     ),
 }
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 
 from geodata.load import copybin
 from geodata.load.bulk import check_names, has_rows
+from geodata.sql import query
 
 # Staging tables are UNLOGGED tables created and dropped inside the load's transaction (a failed
 # load leaves none behind). Not TEMP: PostgreSQL never gives parallel workers a temp table, and
@@ -241,27 +242,11 @@ def reject_constraint_violations(
     }
     if not usable:
         return 0
-    checks = conn.execute(
-        text(
-            "SELECT c.conname, pg_get_expr(c.conbin, c.conrelid),"
-            " ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.conrelid"
-            " AND a.attnum = ANY(c.conkey) ORDER BY a.attnum)"
-            " FROM pg_constraint c WHERE c.conrelid = CAST(:t AS regclass) AND c.contype = 'c'"
-            " ORDER BY c.conname"
-        ),
-        {"t": table},
-    ).all()
+    checks = conn.execute(text(query("load/check_constraints")), {"t": table}).all()
     columns = {
         name: (type_name, length)
         for name, type_name, length in conn.execute(
-            text(
-                "SELECT attname, format_type(atttypid, NULL),"
-                " CASE WHEN atttypid = 'varchar'::regtype AND atttypmod > 4"
-                " THEN atttypmod - 4 END"
-                " FROM pg_attribute WHERE attrelid = CAST(:t AS regclass)"
-                " AND attnum > 0 AND NOT attisdropped"
-            ),
-            {"t": table},
+            text(query("load/column_types")), {"t": table}
         ).all()
     }
     # (label, condition over the computed row ``n``, columns it involves, what it requires)
@@ -352,18 +337,19 @@ def upsert(conn: Connection, plan: Upsert) -> tuple[int, int]:
             ).scalar()
         )
     returning = "TRUE" if plan.partitioned else "(xmax = 0)"
-    statement = f"""
-        WITH up AS (
-            INSERT INTO "{plan.table}" AS t ({target})
-            SELECT {select} FROM {STAGE} s {plan.joins}
-            WHERE s.reason IS NULL
-            ORDER BY s.rid
-            ON CONFLICT ({conflict}) DO UPDATE SET {sets}
-            WHERE ({old}) IS DISTINCT FROM ({new})
-            RETURNING {returning} AS inserted
-        )
-        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
-    """  # noqa: S608 — identifiers checked against the models, expressions fixed in code
+    # Identifiers checked against the models, expressions fixed in code.
+    statement = query("load/upsert").format(  # noqa: S608
+        table=plan.table,
+        target=target,
+        select=select,
+        stage=STAGE,
+        joins=plan.joins,
+        conflict=conflict,
+        sets=sets,
+        old=old,
+        new=new,
+        returning=returning,
+    )
     inserted, updated = conn.execute(text(statement)).one()
     if plan.partitioned:
         changed = int(inserted)
@@ -385,38 +371,11 @@ def _bulk_insert(conn: Connection, plan: Upsert, target: str, select: str) -> in
     the load's transaction.
     """
     table = plan.table
-    fks = conn.execute(
-        text(
-            "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', CAST(:t AS text), conname),"
-            " format('ALTER TABLE %I ADD CONSTRAINT %I %s', CAST(:t AS text), conname, pg_get_constraintdef(oid))"
-            " FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) AND contype = 'f'"
-        ),
-        {"t": table},
-    ).all()
+    fks = conn.execute(text(query("load/foreign_key_ddl")), {"t": table}).all()
     # Unique constraints nothing references are rebuilt too (one sorted, parallel btree build);
     # the batch was de-duplicated on its natural key, and a clash would still abort the load.
-    uniques = conn.execute(
-        text(
-            "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', CAST(:t AS text), c.conname),"
-            " format('ALTER TABLE %I ADD CONSTRAINT %I %s', CAST(:t AS text), c.conname,"
-            " pg_get_constraintdef(c.oid))"
-            " FROM pg_constraint c WHERE c.conrelid = CAST(:t AS regclass) AND c.contype = 'u'"
-            " AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f'"
-            " AND f.conindid = c.conindid)"
-        ),
-        {"t": table},
-    ).all()
-    indexes = conn.execute(
-        text(
-            # On a partitioned table the catalogue says "ON ONLY": that would re-create an
-            # invalid parent index with none on the partitions. Without ONLY it cascades.
-            "SELECT format('DROP INDEX %I', c.relname),"
-            " replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')"
-            " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-            " WHERE i.indrelid = CAST(:t AS regclass) AND NOT i.indisunique AND NOT i.indisprimary"
-        ),
-        {"t": table},
-    ).all()
+    uniques = conn.execute(text(query("load/unique_key_ddl")), {"t": table}).all()
+    indexes = conn.execute(text(query("load/index_ddl")), {"t": table}).all()
     for drop, _ in [*fks, *uniques, *indexes]:
         conn.exec_driver_sql(drop)
     inserted = conn.execute(
@@ -449,12 +408,7 @@ def record_batch(
 
     return int(
         conn.execute(
-            text(
-                "INSERT INTO etl_batch (kind, source_file, source_sha256, options, status,"
-                " finished_at, rows_read, rows_inserted, rows_updated, rows_unchanged,"
-                " rows_quarantined) VALUES (:kind, :src, :sha, CAST(:opts AS jsonb), :status,"
-                " now(), :read, :ins, :upd, :unch, :quar) RETURNING id"
-            ),
+            text(query("load/record_batch")),
             {
                 "kind": kind,
                 "src": source_file,

@@ -1,7 +1,7 @@
 """Per-grid figures for the analysis layers: dispute counts, weekly series, contiguity, patrols.
 
 Functions take a connection and return plain data. Values are bound parameters; the only SQL
-fragments that vary are the fixed area scopes in ``_GRID_SCOPE`` and ``DisputeFilter.sql()``.
+fragments that vary are the fixed area scopes of ``scope.py`` and ``DisputeFilter.sql()``.
 Every "per grid" answer has one entry per grid in scope, zero included, unless it says otherwise.
 """
 
@@ -15,22 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geodata.read.areas import SIMPLIFY_DEG, DisputeFilter
+from geodata.read.scope import grid_child_key, grid_scope
+from geodata.sql import query
 
-# The grids inside one area, by the area's level (``:area`` is its code). Fixed fragments only.
-_GRID_SCOPE = {
-    "city": "TRUE",
-    "district": "g.district_code = :area",
-    "township": "g.community_code IN (SELECT code FROM admin_area WHERE parent_code = :area)",
-    "community": "g.community_code = :area",
-    "grid": "g.code = :area",
-}
-# Which child area a grid falls in, below each parent level (see ``grid_child_codes``).
-_CHILD_OF_GRID = {
-    "city": "g.district_code",
-    "district": "c.parent_code",
-    "township": "g.community_code",
-    "community": "g.code",
-}
 # Queen contiguity tolerance in degrees (~1 mm): shared borders of the subdivided grids are not
 # bit-identical, so "touching" means closer than this. The neighbour count is stable from 1e-9
 # to 1e-7 on the full-scale demo; ST_Intersects alone misses ~7 % of the pairs.
@@ -39,11 +26,9 @@ CONTIGUITY_TOL_DEG = 1e-8
 
 def _scope(area_code: str | None, level: str | None) -> tuple[str, dict[str, Any]]:
     """The WHERE fragment over ``g`` for the grids inside an area (all grids without one)."""
-    if area_code is None or level in (None, "city"):
+    if area_code is None or level is None:
         return "TRUE", {}
-    if level not in _GRID_SCOPE:
-        raise ValueError(f"unknown level {level!r}")
-    return _GRID_SCOPE[level], {"area": area_code}
+    return grid_scope(level, area_code)
 
 
 def _in_scope(column: str, scope: str) -> str:
@@ -62,16 +47,7 @@ def grid_dispute_counts(
     """Dispute count per grid under ``flt``: every grid (or every grid inside the area), zeros too."""
     where, params = (flt or DisputeFilter()).sql()
     scope, scope_params = _scope(area_code, level)
-    # Count first, then join: the (grid_code, reported_at) index answers the aggregate alone.
-    # Two arrays in one row travel ~25 % faster than 6,158 rows.
-    sql = f"""
-        WITH c AS (
-            SELECT d.grid_code, count(*) AS n FROM dispute d
-            WHERE d.grid_code IS NOT NULL {where} GROUP BY d.grid_code)
-        SELECT array_agg(g.code), array_agg(COALESCE(c.n, 0))
-        FROM grid g LEFT JOIN c ON c.grid_code = g.code
-        WHERE {scope}
-    """  # noqa: S608 — fixed fragments; values are bound
+    sql = query("read/grid_dispute_counts").format(filter=where, scope=scope)  # noqa: S608 — fixed
     codes, counts = conn.execute(text(sql), {**params, **scope_params}).one()
     return dict(zip(codes or [], map(int, counts or []), strict=True))
 
@@ -93,16 +69,11 @@ def grid_weekly_dispute_counts(
         raise ValueError("weeks must be >= 1")
     where, params = replace(flt or DisputeFilter(), start=None, end=None).sql()
     scope, scope_params = _scope(area_code, level)
-    grid_scope = _in_scope("d.grid_code", scope)
-    sql = f"""
-        SELECT d.grid_code,
-               floor(extract(epoch FROM (CAST(:wend AS timestamptz) - d.reported_at)) / 604800)::int AS ago,
-               count(*)
-        FROM dispute d
-        WHERE d.grid_code IS NOT NULL AND d.reported_at >= :wstart AND d.reported_at < :wend
-              {where} {grid_scope}
-        GROUP BY 1, 2
-    """  # noqa: S608 — fixed fragments; values are bound
+    dispute_scope = _in_scope("d.grid_code", scope)
+    # Fixed fragments; values are bound.
+    sql = query("read/grid_weekly_dispute_counts").format(  # noqa: S608
+        filter=where, dispute_scope=dispute_scope
+    )
     start = end - timedelta(weeks=weeks)
     rows = conn.execute(text(sql), {**params, **scope_params, "wstart": start, "wend": end}).all()
     out: dict[str, list[int]] = {}
@@ -117,16 +88,7 @@ def grid_neighbours(conn: Connection, tol_deg: float = CONTIGUITY_TOL_DEG) -> di
 
     Every grid is a key; an isolated grid maps to ``[]``. Symmetric by construction.
     """
-    rows = conn.execute(
-        text(
-            "SELECT a.code, COALESCE(array_agg(b.code ORDER BY b.code)"
-            " FILTER (WHERE b.code IS NOT NULL), '{}')"
-            " FROM grid a LEFT JOIN grid b"
-            " ON ST_DWithin(a.geom, b.geom, :tol) AND b.code <> a.code"
-            " GROUP BY a.code ORDER BY a.code"
-        ),
-        {"tol": tol_deg},
-    ).all()
+    rows = conn.execute(text(query("read/grid_neighbours")), {"tol": tol_deg}).all()
     return {code: list(nbrs) for code, nbrs in rows}
 
 
@@ -139,14 +101,9 @@ def grids_in_area(conn: Connection, area_code: str | None, level: str | None) ->
 
 def grid_child_codes(conn: Connection, parent_code: str, parent_level: str) -> dict[str, str]:
     """For the grids inside ``parent_code``: grid code → code of the child area holding it."""
-    if parent_level not in _CHILD_OF_GRID:
-        raise ValueError(f"level {parent_level!r} has no children")
+    key, join = grid_child_key(parent_level)
     scope, params = _scope(parent_code, parent_level)
-    sql = f"""
-        SELECT g.code, {_CHILD_OF_GRID[parent_level]} FROM grid g
-        JOIN admin_area c ON c.code = g.community_code
-        WHERE {scope}
-    """  # noqa: S608 — fixed fragments
+    sql = f"SELECT g.code, {key} FROM grid g {join} WHERE {scope}"  # noqa: S608 — fixed fragments
     return {g: child for g, child in conn.execute(text(sql), params).all()}
 
 
@@ -164,23 +121,8 @@ def grid_patrol_figures(
     """
     scope, params = _scope(area_code, level)
     visit_scope = _in_scope("v.grid_code", scope)
-    # Two hash aggregates (grid, building) then grid beat count(DISTINCT), which sorts; the bounds
-    # are literal values, so the planner prunes to the months in the window.
-    sql = f"""
-        WITH pb AS (
-            SELECT v.grid_code, v.building_id, count(*) AS n, count(v.anomaly_type) AS a
-            FROM patrol_visit v
-            WHERE v.visited_at >= :start AND v.visited_at < :end {visit_scope}
-            GROUP BY v.grid_code, v.building_id),
-        pg AS (
-            SELECT grid_code, sum(n) AS visits, count(building_id) AS visited, sum(a) AS anomalies
-            FROM pb GROUP BY grid_code),
-        b AS (SELECT grid_code, count(*) AS buildings FROM building GROUP BY grid_code)
-        SELECT g.code, COALESCE(pg.visits, 0), COALESCE(pg.visited, 0),
-               COALESCE(b.buildings, 0), COALESCE(pg.anomalies, 0)
-        FROM grid g LEFT JOIN pg ON pg.grid_code = g.code LEFT JOIN b ON b.grid_code = g.code
-        WHERE {scope}
-    """  # noqa: S608 — fixed fragments; values are bound
+    # Fixed fragments; values are bound.
+    sql = query("read/grid_patrol_figures").format(visit_scope=visit_scope, scope=scope)  # noqa: S608
     rows = conn.execute(
         text(sql), {**params, "start": end - timedelta(days=days), "end": end}
     ).all()
@@ -205,13 +147,7 @@ def building_visits(
     lets the (grid_code, visited_at) index answer it.
     """
     rows = conn.execute(
-        text(
-            "SELECT b.id, b.code, b.address, count(v.building_id) AS visits,"
-            " count(v.anomaly_type) AS anomalies, max(v.visited_at) AS last_visit"
-            " FROM building b LEFT JOIN patrol_visit v ON v.building_id = b.id"
-            " AND v.grid_code = :grid AND v.visited_at >= :start AND v.visited_at < :end"
-            " WHERE b.grid_code = :grid GROUP BY b.id ORDER BY visits, b.code"
-        ),
+        text(query("read/building_visits")),
         {"grid": grid_code, "start": end - timedelta(days=days), "end": end},
     ).all()
     return [dict(r._mapping) for r in rows]
@@ -220,14 +156,6 @@ def building_visits(
 def grids_geojson(conn: Connection, codes: list[str]) -> dict[str, Any]:
     """The given grids as a GeoJSON FeatureCollection (simplified, 6 decimals; code, name)."""
     raw = conn.execute(
-        text(
-            "SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg("
-            " json_build_object('type', 'Feature', 'id', g.code,"
-            " 'properties', json_build_object('code', g.code, 'name', g.name),"
-            " 'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(g.geom, :tol), 6)::json)"
-            " ORDER BY g.code), '[]'::json))"
-            " FROM grid g WHERE g.code = ANY(:codes)"
-        ),
-        {"codes": list(codes), "tol": SIMPLIFY_DEG["grid"]},
+        text(query("read/grids_geojson")), {"codes": list(codes), "tol": SIMPLIFY_DEG["grid"]}
     ).scalar()
     return raw if isinstance(raw, dict) else json.loads(raw)

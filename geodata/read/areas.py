@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from domain.vocab import OPEN_STATUSES
+from geodata.read.scope import grid_child_key, grid_scope
+from geodata.sql import query
 
 # Drill-down: what a level's children are, and the simplification tolerance (degrees) for them.
 # ~1/4 of a screen pixel at the zoom each level is usually viewed at.
@@ -130,27 +132,8 @@ def city_code(conn: Connection) -> str | None:
     return conn.execute(text("SELECT code FROM admin_area WHERE level = 'city' LIMIT 1")).scalar()
 
 
-_CHILDREN_GEOJSON = {
-    "area": """
-        SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg(
-            json_build_object(
-                'type', 'Feature', 'id', a.code,
-                'properties', json_build_object('code', a.code, 'name', a.name, 'level', a.level),
-                'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.geom, :tol), 6)::json)
-            ORDER BY a.code), '[]'::json))
-        FROM admin_area a WHERE a.parent_code = :parent
-    """,
-    "grid": """
-        SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg(
-            json_build_object(
-                'type', 'Feature', 'id', g.code,
-                'properties', json_build_object('code', g.code, 'name', g.name, 'level', 'grid',
-                                                'residents', g.residents),
-                'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(g.geom, :tol), 6)::json)
-            ORDER BY g.code), '[]'::json))
-        FROM grid g WHERE g.community_code = :parent
-    """,
-}
+_CHILDREN_AREAS_GEOJSON = query("read/children_areas_geojson")
+_CHILDREN_GRIDS_GEOJSON = query("read/children_grids_geojson")
 
 
 def children_geojson(conn: Connection, parent_code: str, parent_level: str) -> dict[str, Any]:
@@ -158,32 +141,17 @@ def children_geojson(conn: Connection, parent_code: str, parent_level: str) -> d
     child = CHILD_LEVEL.get(parent_level)
     if child is None:
         raise ValueError(f"level {parent_level!r} has no children")
-    sql = _CHILDREN_GEOJSON["grid" if child == "grid" else "area"]
-    raw = conn.execute(text(sql), {"parent": parent_code, "tol": SIMPLIFY_DEG[child]}).scalar()
+    if child == "grid":
+        scope, params = grid_scope(parent_level, parent_code)
+        sql = _CHILDREN_GRIDS_GEOJSON.format(scope=scope)  # noqa: S608 — the scope is fixed SQL
+    else:
+        sql, params = _CHILDREN_AREAS_GEOJSON, {"parent": parent_code}
+    raw = conn.execute(text(sql), {**params, "tol": SIMPLIFY_DEG[child]}).scalar()
     return raw if isinstance(raw, dict) else json.loads(raw)
 
 
-# How a grid maps to the child area it lies in, per child level (fixed fragments, no input).
-_GRID_TO_CHILD = {
-    "district": ("g.district_code", ""),
-    "township": ("c.parent_code", "JOIN admin_area c ON c.code = g.community_code"),
-    "community": ("g.community_code", ""),
-    "grid": ("g.code", ""),
-}
-_CHILD_STATS = """
-    WITH kids AS ({kids}),
-    gk AS (SELECT g.code AS grid_code, {key} AS kid, g.residents FROM grid g {join}
-           WHERE {key} IN (SELECT code FROM kids)),
-    pop AS (SELECT kid, sum(residents) AS residents FROM gk GROUP BY kid),
-    cnt AS (SELECT gk.kid, count(*) AS n FROM dispute d JOIN gk ON gk.grid_code = d.grid_code
-            WHERE TRUE {filter} GROUP BY gk.kid)
-    SELECT k.code, COALESCE(cnt.n, 0), COALESCE(pop.residents, 0), COALESCE(k.area_km2, 0)
-    FROM kids k LEFT JOIN pop ON pop.kid = k.code LEFT JOIN cnt ON cnt.kid = k.code
-"""
-_KIDS = {
-    "area": "SELECT code, area_km2 FROM admin_area WHERE parent_code = :parent",
-    "grid": "SELECT code, area_km2 FROM grid WHERE community_code = :parent",
-}
+_CHILD_STATS = query("read/child_area_stats")
+_CHILD_AREAS = "SELECT code, area_km2 FROM admin_area WHERE parent_code = :parent"
 
 
 def child_area_stats(
@@ -197,11 +165,15 @@ def child_area_stats(
     if child is None:
         raise ValueError(f"level {parent_level!r} has no children")
     where, params = (flt or DisputeFilter()).sql()
-    key, join = _GRID_TO_CHILD[child]
-    sql = _CHILD_STATS.format(
-        kids=_KIDS["grid" if child == "grid" else "area"], key=key, join=join, filter=where
-    )  # every fragment is a fixed string from this module
-    rows = conn.execute(text(sql), {"parent": parent_code, **params}).all()
+    key, join = grid_child_key(parent_level)
+    if child == "grid":
+        scope, kid_params = grid_scope(parent_level, parent_code)
+        kids = f"SELECT g.code, g.area_km2 FROM grid g WHERE {scope}"  # noqa: S608 — fixed
+    else:
+        kids, kid_params = _CHILD_AREAS, {"parent": parent_code}
+    # Every fragment is a fixed string from this module, scope.py or DisputeFilter.
+    sql = _CHILD_STATS.format(kids=kids, key=key, join=join, filter=where)  # noqa: S608
+    rows = conn.execute(text(sql), {**kid_params, **params}).all()
     return {code: {"count": int(n), "residents": int(r), "km2": float(a)} for code, n, r, a in rows}
 
 
@@ -217,30 +189,11 @@ def area_summary(
     conn: Connection, code: str, level: str, flt: DisputeFilter | None = None
 ) -> dict[str, Any]:
     """Head-line figures for one area or grid: grids, residents, disputes and open ones (filtered)."""
-    if level == "grid":
-        grid_filter = "g.code = :code"
-    elif level == "city":
-        grid_filter = "TRUE"
-    elif level == "district":
-        grid_filter = "g.district_code = :code"
-    elif level == "community":
-        grid_filter = "g.community_code = :code"
-    elif level == "township":
-        grid_filter = "g.community_code IN (SELECT code FROM admin_area WHERE parent_code = :code)"
-    else:
-        raise ValueError(f"unknown level {level!r}")
+    scope, scope_params = grid_scope(level, code)
     where, params = (flt or DisputeFilter()).sql()
-    sql = f"""
-        WITH gs AS (SELECT g.code, g.residents FROM grid g WHERE {grid_filter})
-        SELECT (SELECT count(*) FROM gs) AS grids,
-               (SELECT COALESCE(sum(residents), 0) FROM gs) AS residents,
-               (SELECT count(*) FROM dispute d JOIN gs ON gs.code = d.grid_code
-                 WHERE TRUE {where}) AS disputes,
-               (SELECT count(*) FROM dispute d JOIN gs ON gs.code = d.grid_code
-                 WHERE d.status = ANY(:open_statuses) {where}) AS open_disputes
-    """  # noqa: S608 — grid_filter and where are fixed fragments built in this module
+    sql = query("read/area_summary").format(scope=scope, filter=where)  # noqa: S608 — fixed fragments
     row = (
-        conn.execute(text(sql), {"code": code, "open_statuses": list(OPEN_STATUSES), **params})
+        conn.execute(text(sql), {**scope_params, "open_statuses": list(OPEN_STATUSES), **params})
         .mappings()
         .one()
     )
@@ -253,10 +206,10 @@ def dispute_types(conn: Connection) -> list[dict[str, str]]:
     return [{"code": c, "name": n} for c, n in rows]
 
 
-def data_version(conn: Connection) -> int:
-    """Id of the last committed load: part of geometry URLs so browsers never see stale shapes."""
-    return int(
+def district_codes(conn: Connection) -> list[str]:
+    """The city's districts' codes, in code order."""
+    return list(
         conn.execute(
-            text("SELECT COALESCE(max(id), 0) FROM etl_batch WHERE status = 'committed'")
-        ).scalar()
+            text("SELECT code FROM admin_area WHERE level = 'district' ORDER BY code")
+        ).scalars()
     )

@@ -12,28 +12,13 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from domain import masking
+from domain.masking import COMPOUND_SURNAMES
 from geodata.read.areas import DisputeFilter
+from geodata.sql import query
 
 Bbox = tuple[float, float, float, float]  # west, south, east, north (degrees, EPSG:4326)
 # Kept whole when a name starts with one of them (欧阳明 → 欧阳*), else one character is kept.
-COMPOUND_SURNAMES = (
-    "欧阳",
-    "司马",
-    "上官",
-    "诸葛",
-    "东方",
-    "皇甫",
-    "尉迟",
-    "公孙",
-    "慕容",
-    "长孙",
-    "宇文",
-    "司徒",
-    "夏侯",
-    "令狐",
-    "端木",
-    "独孤",
-)
 _COLUMN = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
 
 
@@ -78,31 +63,23 @@ def mask_name_sql(column: str) -> str:
     )
 
 
-def mask_id_number(value: str | None) -> str | None:
-    """Python reference of :func:`mask_id_sql`."""
-    if value is None:
-        return None
-    if len(value) >= 15:
-        return value[:6] + "*" * (len(value) - 10) + value[-4:]
-    return "*" * len(value)
+def redact_sql(column: str) -> str:
+    """SQL for free text with ID- and mobile-shaped runs masked (``domain.masking.redact``)."""
+    expr = _column(column)
+    for pattern, stars in (
+        (masking.ID_PATTERN, 8),
+        (masking.OLD_ID_PATTERN, 5),
+        (masking.PHONE_PATTERN, 4),
+    ):
+        expr = f"regexp_replace({expr}, '{pattern}', '\\1{'*' * stars}\\3', 'g')"
+    return expr
 
 
-def mask_phone(value: str | None) -> str | None:
-    """Python reference of :func:`mask_phone_sql`."""
-    if value is None:
-        return None
-    if len(value) >= 11:
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
-    return "*" * len(value)
-
-
-def mask_name(value: str | None) -> str | None:
-    """Python reference of :func:`mask_name_sql`."""
-    if value is None:
-        return None
-    if len(value) >= 3 and value[:2] in COMPOUND_SURNAMES:
-        return value[:2] + "*"
-    return value[:1] + "*" if len(value) >= 2 else "*"
+# The Python side of the rule is domain.masking; these names are what the SQL mirrors.
+mask_id_number = masking.mask_id
+mask_phone = masking.mask_phone
+mask_name = masking.mask_name
+redact = masking.redact
 
 
 # --- bounding boxes ----------------------------------------------------------------------------
@@ -168,25 +145,9 @@ def key_persons_geojson(
     if district_code:
         where.append("kp.district_code = :district")
         params["district"] = district_code
-    sql = f"""
-        WITH hits AS (
-            SELECT kp.id, {_KEY_PERSON_FIELDS[bool(unmask)]}, kp.category, kp.risk_level,
-                   kp.grid_code, kp.district_code, kp.geom,
-                   count(*) OVER () AS total
-            FROM key_person kp
-            WHERE {" AND ".join(where)}
-            ORDER BY array_position(ARRAY['high', 'medium', 'low'], kp.risk_level::text), kp.id
-            LIMIT :lim
-        )
-        SELECT max(h.total), json_agg(json_build_object(
-            'type', 'Feature', 'id', h.id,
-            'properties', json_build_object(
-                'id', h.id, 'name', h.name, 'id_number', h.id_number, 'phone', h.phone,
-                'category', h.category, 'risk_level', h.risk_level, 'grid_code', h.grid_code,
-                'grid_name', g.name, 'district_code', h.district_code),
-            'geometry', ST_AsGeoJSON(h.geom, 6)::json) ORDER BY h.id)
-        FROM hits h LEFT JOIN grid g ON g.code = h.grid_code
-    """  # noqa: S608 — fixed fragments only; values are bound
+    sql = query("read/key_persons_geojson").format(  # noqa: S608 — fixed fragments only
+        fields=_KEY_PERSON_FIELDS[bool(unmask)], where=" AND ".join(where)
+    )
     total, features = conn.execute(text(sql), params).one()
     count = int(total or 0)
     return {
@@ -205,26 +166,7 @@ def buildings_geojson(conn: Connection, bbox: Bbox, *, limit: int = 3000) -> dic
 
     Returns ``{"geojson", "count", "truncated"}``; ``count`` stops at ``limit + 1``.
     """
-    sql = f"""
-        WITH b AS (
-            SELECT b.id, b.code, b.address, b.floors, b.grid_code, b.geom
-            FROM building b
-            WHERE b.geom && {ENVELOPE}
-            ORDER BY b.id
-            LIMIT :lim_plus
-        ), shown AS (SELECT * FROM b ORDER BY id LIMIT :lim)
-        SELECT (SELECT count(*) FROM b), json_agg(json_build_object(
-            'type', 'Feature', 'id', s.id,
-            'properties', json_build_object(
-                'id', s.id, 'code', s.code, 'address', s.address, 'floors', s.floors,
-                'grid_code', s.grid_code, 'units', hu.units, 'residents', hu.residents),
-            'geometry', ST_AsGeoJSON(s.geom, 6)::json) ORDER BY s.id)
-        FROM shown s
-        CROSS JOIN LATERAL (
-            SELECT count(*) AS units, COALESCE(sum(h.residents), 0) AS residents
-            FROM housing_unit h WHERE h.building_id = s.id
-        ) hu
-    """  # noqa: S608 — fixed fragments only; values are bound
+    sql = query("read/buildings_geojson").format(envelope=ENVELOPE)  # noqa: S608 — fixed
     params = {**_envelope(bbox), "lim": int(limit), "lim_plus": int(limit) + 1}
     count, features = conn.execute(text(sql), params).one()
     return {
@@ -268,28 +210,19 @@ def dispute_points_geojson(
     *,
     district_code: str | None = None,
     limit: int = 2000,
+    cleared: bool = False,
 ) -> dict[str, Any]:
     """Dispute points in ``bbox`` under the filter, or only their count when over ``limit``.
 
-    Returns ``{"count", "too_many", "geojson"}``; ``geojson`` is None when ``too_many``.
+    Returns ``{"count", "too_many", "geojson"}``; ``geojson`` is None when ``too_many``. Titles
+    have ID and mobile numbers masked unless ``cleared``.
     """
     count = dispute_count(conn, bbox, flt, district_code=district_code)
     if count > limit:
         return {"count": count, "too_many": True, "geojson": None}
     where, params = _dispute_where(bbox, flt, district_code)
-    sql = f"""
-        SELECT json_agg(json_build_object(
-            'type', 'Feature', 'id', d.id,
-            'properties', json_build_object(
-                'id', d.id, 'title', d.title, 'type_code', d.type_code, 'type_name', t.name,
-                'status', d.status, 'risk_level', d.risk_level, 'source', d.source,
-                'source_ref', d.source_ref,
-                'reported_at', to_char(d.reported_at AT TIME ZONE 'Asia/Shanghai',
-                                       'YYYY-MM-DD HH24:MI')),
-            'geometry', ST_AsGeoJSON(d.geom, 6)::json) ORDER BY d.reported_at DESC, d.id)
-        FROM dispute d JOIN dispute_type t ON t.code = d.type_code
-        WHERE {where}
-    """  # noqa: S608 — fixed fragments only; values are bound
+    title = "d.title" if cleared else redact_sql("d.title")
+    sql = query("read/dispute_points_geojson").format(where=where, title=title)  # noqa: S608 — fixed fragments
     features = conn.execute(text(sql), params).scalar()
     collection = _collection(features)
     return {"count": len(collection["features"]), "too_many": False, "geojson": collection}

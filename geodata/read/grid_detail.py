@@ -18,6 +18,7 @@ from domain.vocab import OPEN_STATUSES
 from geodata.read import features
 from geodata.read.areas import DisputeFilter
 from geodata.schema import models
+from geodata.sql import query
 
 # A period longer than this shows only its latest months in the trend.
 MAX_TREND_MONTHS = 60
@@ -34,42 +35,20 @@ def _masked_phone(column: str) -> str:
     return f"CASE WHEN :cleared THEN {column} ELSE {features.mask_phone_sql(column)} END"
 
 
-# Free text (descriptions, notes) may quote an ID number or a mobile number: masked unless cleared.
-# ID numbers first (18 characters), so the phone pattern never bites into one.
-_ID_RE = r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])"
-_PHONE_RE = r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])"
-
-
 def _redacted(column: str) -> str:
-    """SQL for free text with ID numbers and mobile numbers masked unless ``:cleared``."""
-    inner = f"regexp_replace({column}, '{_ID_RE}', '\\1********\\2', 'g')"
-    return f"CASE WHEN :cleared THEN {column} ELSE regexp_replace({inner}, '{_PHONE_RE}', '\\1****\\2', 'g') END"
+    """SQL for free text with ID and mobile numbers masked unless ``:cleared`` (one rule:
+    ``domain.masking.redact``, mirrored by ``features.redact_sql``)."""
+    return f"CASE WHEN :cleared THEN {column} ELSE {features.redact_sql(column)} END"
 
 
-_GRID = """
-    SELECT g.code, g.name, g.residents, g.households, g.area_km2,
-           c.code AS community_code, c.name AS community_name,
-           t.code AS township_code, t.name AS township_name,
-           d.code AS district_code, d.name AS district_name
-    FROM grid g
-    LEFT JOIN admin_area c ON c.code = g.community_code
-    LEFT JOIN admin_area t ON t.code = c.parent_code
-    LEFT JOIN admin_area d ON d.code = g.district_code
-    WHERE g.code = :code
-"""
+_GRID = query("read/grid_profile")
 
 _WORKERS = f"""
     SELECT w.id, w.code, w.name, {_masked_phone("w.phone")} AS phone
     FROM grid_worker w WHERE w.grid_code = :code ORDER BY w.code
 """  # noqa: S608 — the mask is fixed SQL; values are bound
 
-# Buildings first (occupancy NULL), then housing units per occupancy: one round trip.
-_HOUSING = """
-    SELECT NULL AS occupancy, count(*) AS n FROM building WHERE grid_code = :code
-    UNION ALL
-    SELECT h.occupancy, count(*) FROM building b JOIN housing_unit h ON h.building_id = b.id
-    WHERE b.grid_code = :code GROUP BY h.occupancy
-"""
+_HOUSING = query("read/grid_housing")
 
 
 def grid_profile(conn: Connection, code: str, cleared: bool = False) -> dict[str, Any] | None:
@@ -113,12 +92,7 @@ def grid_profile(conn: Connection, code: str, cleared: bool = False) -> dict[str
 def grid_disputes(conn: Connection, code: str, flt: DisputeFilter | None = None) -> dict[str, Any]:
     """Dispute counts of one grid under the filters: total, open, by type, by status, by risk."""
     where, params = (flt or DisputeFilter()).sql("d")
-    sql = f"""
-        SELECT d.type_code, t.name AS type_name, d.status, d.risk_level, count(*) AS n
-        FROM dispute d JOIN dispute_type t ON t.code = d.type_code
-        WHERE d.grid_code = :code {where}
-        GROUP BY d.type_code, t.name, d.status, d.risk_level
-    """  # noqa: S608 — ``where`` is DisputeFilter's fixed fragment; values are bound
+    sql = query("read/grid_disputes").format(filter=where)  # noqa: S608 — DisputeFilter's fixed fragment
     rows = conn.execute(text(sql), {"code": code, **params}).mappings().all()
     by_type: dict[str, dict[str, Any]] = {}
     by_status = dict.fromkeys(models.DISPUTE_STATUSES, 0)
@@ -187,12 +161,7 @@ def grid_monthly_trend(
     if not month_starts:
         return []
     where, params = replace(flt or DisputeFilter(), start=None, end=None).sql("d")
-    sql = f"""
-        SELECT to_char(d.reported_at AT TIME ZONE :tz, 'YYYY-MM') AS month, count(*) AS n
-        FROM dispute d
-        WHERE d.grid_code = :code AND d.reported_at >= :lo AND d.reported_at < :hi {where}
-        GROUP BY 1
-    """  # noqa: S608 — ``where`` is DisputeFilter's fixed fragment; values are bound
+    sql = query("read/grid_monthly_trend").format(filter=where)  # noqa: S608 — DisputeFilter's fixed fragment
     hi = min(_add_months(month_starts[-1], 1), now)
     counts = dict(
         conn.execute(
@@ -213,21 +182,17 @@ def grid_recent_cases(
     flt: DisputeFilter | None = None,
     limit: int = 10,
     now: datetime | None = None,
+    cleared: bool = False,
 ) -> list[dict[str, Any]]:
-    """The newest disputes of one grid under the filters; overdue = still open past its due time."""
+    """The newest disputes of one grid under the filters; overdue = still open past its due time.
+
+    Titles quote what callers said: ID and mobile numbers in them are masked unless cleared."""
     where, params = (flt or DisputeFilter()).sql("d")
-    sql = f"""
-        SELECT d.id, d.source, d.source_ref, d.title, d.type_code, t.name AS type_name,
-               d.status, d.risk_level, d.reported_at, d.due_at, d.resolved_at,
-               (d.status = ANY(:open_statuses) AND d.due_at < :now) AS overdue
-        FROM dispute d JOIN dispute_type t ON t.code = d.type_code
-        WHERE d.grid_code = :code {where}
-        ORDER BY d.reported_at DESC, d.id DESC
-        LIMIT :limit
-    """  # noqa: S608 — ``where`` is DisputeFilter's fixed fragment; values are bound
+    sql = query("read/grid_recent_cases").format(filter=where, title=_redacted("d.title"))  # noqa: S608 — fixed fragments
     rows = conn.execute(
         text(sql),
         {
+            "cleared": cleared,
             "code": code,
             "limit": max(int(limit), 0),
             "now": _now(now),
@@ -238,38 +203,7 @@ def grid_recent_cases(
     return [{**r, "id": int(r["id"]), "overdue": bool(r["overdue"])} for r in rows]
 
 
-# patrol_visit is partitioned by month on visited_at: the one scan bounds visited_at on both sides
-# with bound values, so only the months in range are touched (and, per month, the grid's index range).
-_PATROLS = """
-    WITH v AS MATERIALIZED (
-        SELECT p.visited_at, p.worker_id, p.building_id, p.anomaly_type, p.finding
-        FROM patrol_visit p
-        WHERE p.grid_code = :code AND p.visited_at >= :lookback AND p.visited_at < :now
-    ),
-    recent AS (SELECT * FROM v WHERE v.visited_at >= :since),
-    last AS (SELECT v.visited_at, v.worker_id FROM v ORDER BY v.visited_at DESC LIMIT 1),
-    anomaly AS (
-        SELECT v.visited_at, v.anomaly_type, v.finding, w.name AS worker_name, b.address
-        FROM v
-        LEFT JOIN grid_worker w ON w.id = v.worker_id
-        LEFT JOIN building b ON b.id = v.building_id
-        WHERE v.anomaly_type IS NOT NULL AND v.visited_at >= :anomaly_since
-        ORDER BY v.visited_at DESC LIMIT :limit
-    )
-    SELECT (SELECT count(*) FROM recent) AS visits,
-           (SELECT count(DISTINCT r.building_id) FROM recent r
-              JOIN building b ON b.id = r.building_id AND b.grid_code = :code) AS buildings_visited,
-           (SELECT count(*) FROM building b WHERE b.grid_code = :code) AS buildings_total,
-           (SELECT count(*) FROM recent WHERE recent.anomaly_type IS NOT NULL) AS anomalies_in_period,
-           (SELECT last.visited_at FROM last) AS last_at,
-           (SELECT w.name FROM last JOIN grid_worker w ON w.id = last.worker_id) AS last_worker_name,
-           (SELECT w.code FROM last JOIN grid_worker w ON w.id = last.worker_id) AS last_worker_code,
-           ARRAY(SELECT a.visited_at FROM anomaly a ORDER BY a.visited_at DESC) AS a_at,
-           ARRAY(SELECT a.anomaly_type FROM anomaly a ORDER BY a.visited_at DESC) AS a_type,
-           ARRAY(SELECT a.finding FROM anomaly a ORDER BY a.visited_at DESC) AS a_finding,
-           ARRAY(SELECT a.worker_name FROM anomaly a ORDER BY a.visited_at DESC) AS a_worker,
-           ARRAY(SELECT a.address FROM anomaly a ORDER BY a.visited_at DESC) AS a_address
-"""
+_PATROLS = query("read/grid_patrols").format(finding=_redacted("v.finding"))  # noqa: S608 — fixed fragment
 
 
 def grid_patrols(
@@ -279,11 +213,13 @@ def grid_patrols(
     now: datetime | None = None,
     anomaly_days: int = ANOMALY_DAYS,
     anomaly_limit: int = 5,
+    cleared: bool = False,
 ) -> dict[str, Any]:
     """Patrol coverage over the last ``days``: visits, buildings visited / total, last visit, anomalies.
 
     Anomalies are rare, so the list looks back ``anomaly_days``; the last visit is the latest within
     that look-back too. ``anomalies_in_period`` counts those within ``days``. One statement, one scan.
+    Findings are free text: ID and mobile numbers in them are masked unless ``cleared``.
     """
     now = _now(now)
     since = now - timedelta(days=days)
@@ -292,6 +228,7 @@ def grid_patrols(
         conn.execute(
             text(_PATROLS),
             {
+                "cleared": cleared,
                 "code": code,
                 "now": now,
                 "since": since,
@@ -338,38 +275,17 @@ def grid_patrols(
     }
 
 
-_CASE = f"""
-    SELECT d.id, d.source, d.source_ref, {_redacted("d.title")} AS title,
-           {_redacted("d.description")} AS description, d.address,
-           d.type_code, t.name AS type_name, d.lead_department,
-           dep.name AS lead_department_name, d.grid_code, g.name AS grid_name,
-           d.district_code, a.name AS district_name, d.status, d.risk_level, d.parties,
-           d.involves_key_person, d.reported_at, d.due_at, d.resolved_at,
-           {_redacted("d.outcome")} AS outcome, d.satisfaction,
-           (d.status = ANY(:open_statuses) AND d.due_at < :now) AS overdue
-    FROM dispute d
-    JOIN dispute_type t ON t.code = d.type_code
-    LEFT JOIN department dep ON dep.code = d.lead_department
-    LEFT JOIN grid g ON g.code = d.grid_code
-    LEFT JOIN admin_area a ON a.code = d.district_code
-    WHERE d.id = :id
-"""  # noqa: S608 — fixed SQL fragments only; values are bound
+_CASE = query("read/case_detail").format(  # noqa: S608 — fixed SQL fragments only
+    title=_redacted("d.title"),
+    description=_redacted("d.description"),
+    outcome=_redacted("d.outcome"),
+)
 
-_EVENTS = f"""
-    SELECT e.id, e.at, e.action, {_redacted("e.actor")} AS actor, e.department_code,
-           dep.name AS department_name, {_redacted("e.note")} AS note, e.sub_case_id
-    FROM dispute_event e LEFT JOIN department dep ON dep.code = e.department_code
-    WHERE e.dispute_id = :id
-    ORDER BY e.at, e.id
-"""  # noqa: S608 — fixed SQL fragments only; values are bound
+_EVENTS = query("read/case_events").format(  # noqa: S608 — fixed SQL fragments only
+    actor=_redacted("e.actor"), note=_redacted("e.note")
+)
 
-_SUB_CASES = f"""
-    SELECT s.id, s.department_code, dep.name AS department_name,
-           {_redacted("s.task")} AS task, s.status, s.due_at, s.resolved_at
-    FROM dispute_sub_case s LEFT JOIN department dep ON dep.code = s.department_code
-    WHERE s.dispute_id = :id
-    ORDER BY s.id
-"""  # noqa: S608 — fixed SQL fragments only; values are bound
+_SUB_CASES = query("read/case_sub_cases").format(task=_redacted("s.task"))  # noqa: S608 — fixed
 
 
 def case_detail(

@@ -7,7 +7,7 @@ pixels on every side, so a smoothing kernel sees the points just beyond the tile
 * patrol visits (~2M rows, monthly partitions): PostGIS needs ~1.8 s for a city-zoom tile on
   2 cores, so they are binned from an in-process columnar snapshot instead (numpy arrays sorted
   by visit time: a period is a slice, a tile is four comparisons and one ``bincount``). The
-  snapshot is reloaded when ``queries.data_version`` changes (~3 s for 2M visits).
+  snapshot is reloaded when the patrols' data version changes (~3 s for 2M visits).
 
 Mercator is computed from lon/lat with the spherical formulas (the same as EPSG:3857) rather
 than ``ST_Transform``: per-row PROJ calls made the dispute binning ~20× slower.
@@ -19,16 +19,17 @@ import math
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import mercantile
 import numpy as np
 import numpy.typing as npt
-from cachetools import LRUCache
 from sqlalchemy import Connection, text
 
-from geodata import crs
+from geodata import cache, crs
 from geodata.read import areas as queries
+from geodata.read.versions import data_version
+from geodata.sql import query
 
 TILE_SIZE = 256
 MAX_ZOOM = 20
@@ -54,6 +55,8 @@ CRS_FRAMES: tuple[str, ...] = ("wgs84", "gcj02")
 # MVT: at most this many features per tile; an encoded tile above the byte cap is rebuilt with
 # half as many features until it fits.
 MVT_LAYERS: tuple[str, ...] = ("grids", "disputes")
+# The data families each vector layer is drawn from (grids carry their dispute counts).
+MVT_FAMILIES = {"grids": ("areas", "disputes"), "disputes": ("disputes",)}
 MVT_EXTENT = 4096
 MVT_BUFFER = 64
 MVT_MAX_FEATURES = 20_000
@@ -139,23 +142,8 @@ def _pg_micros(dt: datetime | None) -> int | None:
 
 # ---------------------------------------------------------------------------- disputes
 
-# Pixel index of each dispute on the buffered tile grid; the envelope comes from the database
-# (ST_TileEnvelope), the query box and the buffer are bound values.
-_DISPUTE_PIXELS = """
-    WITH t AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e)
-    SELECT array_agg(py * :span + px), array_agg(n) FROM (
-    SELECT px, py, count(*)::int AS n FROM (
-        SELECT floor((ST_X(d.geom) * {half} / 180.0 - ST_XMin(t.e))
-                     / (ST_XMax(t.e) - ST_XMin(t.e)) * {size})::int + :buf AS px,
-               floor((ST_YMax(t.e) - ln(tan(pi() / 4 + radians(ST_Y(d.geom)) / 2)) * {r})
-                     / (ST_YMax(t.e) - ST_YMin(t.e)) * {size})::int + :buf AS py
-        FROM t, dispute d
-        WHERE d.geom && ST_MakeEnvelope(:qw, :qs, :qe, :qn, 4326) {filter}
-    ) p
-    WHERE px >= 0 AND px < :span AND py >= 0 AND py < :span
-    GROUP BY px, py
-    ) c
-"""
+# Pixel index of each dispute on the buffered tile grid, counted per pixel.
+_DISPUTE_PIXELS = query("read/tile_dispute_pixels")
 
 # Arrays, not rows: one value per column converts to numpy far faster than many Row objects.
 _DISPUTE_POINTS = """
@@ -203,13 +191,7 @@ def dispute_counts(
     return counts.reshape(size, size)
 
 
-_DISPUTE_REFERENCE = """
-    SELECT COALESCE(percentile_disc(:q) WITHIN GROUP (ORDER BY n), 0) FROM (
-        SELECT count(*) AS n FROM dispute d WHERE TRUE {filter}
-        GROUP BY floor((ST_X(d.geom) + 180.0) / 360.0 * :cells),
-                 floor((0.5 - ln(tan(pi() / 4 + radians(ST_Y(d.geom)) / 2)) / (2 * pi())) * :cells)
-    ) c
-"""
+_DISPUTE_REFERENCE = query("read/tile_dispute_reference")
 
 
 # ---------------------------------------------------------------------------- patrol snapshot
@@ -251,9 +233,6 @@ class PatrolSnapshot:
             return self._gcj
 
 
-# One snapshot per database (engine URL); reloaded when the data version changes.
-_SNAPSHOTS: dict[str, PatrolSnapshot] = {}
-_SNAPSHOT_LOCK = threading.Lock()
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _COPY_ROW = np.dtype(
     [
@@ -299,25 +278,21 @@ def _load_patrol_snapshot(conn: Connection, version: int) -> PatrolSnapshot:
 
 
 def patrol_snapshot(conn: Connection, version: int | None = None) -> PatrolSnapshot:
-    """The patrol-visit snapshot of this connection's database, (re)loaded for the data version."""
+    """The patrol-visit snapshot of this connection's database at the patrols' data version.
+
+    One per database and process (``geodata.cache.local``), reloaded when a write moves the
+    version. ``version``: the patrols' version when the caller has just read it.
+    """
     if version is None:
-        version = queries.data_version(conn)
-    key = str(conn.engine.url)
-    snap = _SNAPSHOTS.get(key)
-    if snap is not None and snap.version == version:
-        return snap
-    with _SNAPSHOT_LOCK:
-        snap = _SNAPSHOTS.get(key)
-        if snap is None or snap.version != version:
-            snap = _load_patrol_snapshot(conn, version)
-            _SNAPSHOTS[key] = snap
-        return snap
+        version = data_version(conn, "patrols")
+    return cache.local(
+        conn, "patrol_snapshot", version, lambda: _load_patrol_snapshot(conn, version)
+    )
 
 
 def drop_patrol_snapshots() -> None:
-    """Forget every loaded snapshot (tests, or to free memory)."""
-    with _SNAPSHOT_LOCK:
-        _SNAPSHOTS.clear()
+    """Forget every cached value, snapshots included (tests, or to free memory)."""
+    cache.clear()
 
 
 def patrol_counts(
@@ -366,8 +341,8 @@ def heat_counts(
     raise ValueError(f"unknown heat kind {kind!r}")
 
 
-_REFERENCES: LRUCache[tuple[Any, ...], float] = LRUCache(maxsize=512)
-_REFERENCE_LOCK = threading.Lock()
+# Which data family each heat kind is drawn from (its cache keys follow that family's version).
+HEAT_FAMILIES = {"disputes": ("disputes",), "patrols": ("patrols",)}
 
 
 def heat_reference(
@@ -383,24 +358,24 @@ def heat_reference(
     one zoom and filter shares one scale and neighbours join without seams. The same value
     serves the GCJ-02 frame (the shift moves points by < 1 km; the distribution is the same).
     """
-    if version is None:
-        version = queries.data_version(conn)
+    if kind not in HEAT_FAMILIES:
+        raise ValueError(f"unknown heat kind {kind!r}")
     if kind == "patrols":
         flt = queries.DisputeFilter(start=flt.start, end=flt.end)
     cell_zoom = max(min(z - _REF_CELL_SHIFT, _REF_MAX_CELL_ZOOM), 0)
-    key = (str(conn.engine.url), version, kind, flt, cell_zoom)
-    with _REFERENCE_LOCK:
-        cached = _REFERENCES.get(key)
-    if cached is None:
-        cached = _cell_quantile(conn, kind, cell_zoom, flt, version)
-        with _REFERENCE_LOCK:
-            _REFERENCES[key] = cached
+    value = cache.cached(
+        conn,
+        "heat_reference",
+        HEAT_FAMILIES[kind],
+        (kind, flt, cell_zoom),
+        lambda: _cell_quantile(conn, kind, cell_zoom, flt, version),
+    )
     # Counts per cell -> per pixel at the tile's zoom: a cell holds 4**(z - cell_zoom) pixels.
-    return cached / float(4 ** (z - cell_zoom))
+    return value / float(4 ** (z - cell_zoom))
 
 
 def _cell_quantile(
-    conn: Connection, kind: str, cell_zoom: int, flt: queries.DisputeFilter, version: int
+    conn: Connection, kind: str, cell_zoom: int, flt: queries.DisputeFilter, version: int | None
 ) -> float:
     cells = TILE_SIZE << cell_zoom
     if kind == "disputes":
@@ -430,38 +405,7 @@ def _cell_quantile(
 # ---------------------------------------------------------------------------- vector tiles
 
 # One statement per layer; identifiers are fixed, z/x/y and filter values are bound.
-# ST_AsMVTGeom clips to the tile plus MVT_BUFFER units and drops what falls outside (NULL).
-_MVT_SQL = {
-    "grids": """
-        WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e,
-                          ST_TileEnvelope(:z, :x, :y, margin => :margin) AS m)
-        SELECT ST_AsMVT(t, 'grids', {extent}, 'geom'), count(*) FROM (
-            SELECT g.code, g.name, g.community_code, g.residents,
-                   (SELECT count(*) FROM dispute d
-                     WHERE d.grid_code = g.code {filter})::int AS disputes,
-                   ST_AsMVTGeom(ST_Transform(g.geom, 3857), b.e, {extent}, {buffer}) AS geom
-            FROM grid g, b
-            WHERE g.geom && ST_Transform(b.m, 4326)
-            ORDER BY g.code
-            LIMIT :limit
-        ) t WHERE t.geom IS NOT NULL
-    """,
-    # Newest first, so a capped tile keeps the recent cases. No party, title or key-person data.
-    "disputes": """
-        WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e,
-                          ST_TileEnvelope(:z, :x, :y, margin => :margin) AS m)
-        SELECT ST_AsMVT(t, 'disputes', {extent}, 'geom', 'id'), count(*) FROM (
-            SELECT d.id, d.type_code, d.source, d.status, d.risk_level,
-                   to_char(d.reported_at AT TIME ZONE 'Asia/Shanghai',
-                           'YYYY-MM-DD"T"HH24:MI:SS"+08:00"') AS reported_at,
-                   ST_AsMVTGeom(ST_Transform(d.geom, 3857), b.e, {extent}, {buffer}) AS geom
-            FROM dispute d, b
-            WHERE d.geom && ST_Transform(b.m, 4326) {filter}
-            ORDER BY d.reported_at DESC, d.id DESC
-            LIMIT :limit
-        ) t WHERE t.geom IS NOT NULL
-    """,
-}
+_MVT_SQL = {"grids": query("read/mvt_grids"), "disputes": query("read/mvt_disputes")}
 
 
 @dataclass(frozen=True)

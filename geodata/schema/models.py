@@ -21,12 +21,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -35,23 +37,30 @@ SRID = 4326
 # Kept by the database on the spheroid (migration 0004), for per-km² density.
 AREA_KM2 = "ST_Area(geom::geography) / 1000000.0"
 
+from domain.risk import COLOURS as RISK_COLOURS  # noqa: E402
 from domain.scope import ROLES as APP_ROLES  # noqa: E402
 from domain.vocab import (  # noqa: E402
     AREA_LEVELS,
+    ASSIGNEE_KINDS,
     BATCH_STATUSES,
     DEPARTMENT_LEVELS,
     DISPUTE_ACTIONS,
     DISPUTE_SOURCES,
     DISPUTE_STATUSES,
+    LINK_KINDS,
     MEDIATION_KINDS,
     OCCUPANCY,
+    OUTCOMES,
     RESIDENCY,
     RISK_LEVELS,
     SUB_CASE_STATUSES,
+    TASK_KINDS,
+    TASK_OUTCOMES,
     TASK_PRIORITIES,
     TASK_STATUSES,
     WHISTLE_STATUSES,
 )
+from domain.warning import EPISODE_STATES  # noqa: E402
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -135,7 +144,10 @@ class BuildingChief(Base):
     district_code: Mapped[str] = mapped_column(String(6))
     name: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(20))
-    __table_args__ = (Index("ix_building_chief_building", "building_id"),)
+    __table_args__ = (
+        Index("ix_building_chief_building", "building_id"),
+        Index("ix_building_chief_district", "district_code"),
+    )
 
 
 class HousingUnit(Base):
@@ -148,6 +160,7 @@ class HousingUnit(Base):
     residents: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     occupancy: Mapped[str] = mapped_column(String(8))
     __table_args__ = (
+        Index("ix_housing_unit_district", "district_code"),
         UniqueConstraint("building_id", "unit_no", name="uq_housing_unit_building_unit"),
         CheckConstraint(_in("occupancy", OCCUPANCY), name="ck_housing_unit_occupancy"),
         CheckConstraint("residents >= 0", name="ck_housing_unit_residents"),
@@ -226,6 +239,7 @@ class GridWorker(Base):
     district_code: Mapped[str] = mapped_column(String(6))
     phone: Mapped[str | None] = mapped_column(String(20))
     __table_args__ = (
+        Index("ix_grid_worker_district", "district_code"),
         CheckConstraint("phone IS NULL OR phone ~ '^[0-9+-]{5,20}$'", name="ck_grid_worker_phone"),
         Index("ix_grid_worker_grid", "grid_code"),
     )
@@ -245,7 +259,16 @@ class KeyPerson(Base):
     housing_unit_id: Mapped[int | None] = mapped_column(ForeignKey("housing_unit.id"))
     risk_level: Mapped[str] = mapped_column(String(8))
     geom = mapped_column(_geom("POINT"))
+    dynamic_risk: Mapped[str | None] = mapped_column(String(8))
+    dynamic_reasons: Mapped[list | None] = mapped_column(JSONB)
+    advice: Mapped[list | None] = mapped_column(JSONB)
+    assessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
+        CheckConstraint(
+            "dynamic_risk IS NULL OR dynamic_risk IN ('low', 'medium', 'high')",
+            name="ck_key_person_dynamic_risk",
+        ),
+        Index("ix_key_person_district", "district_code"),
         CheckConstraint(_in("risk_level", RISK_LEVELS), name="ck_key_person_risk"),
         CheckConstraint(
             "id_number IS NULL OR id_number ~ '^[0-9]{17}[0-9X]$'", name="ck_key_person_id_number"
@@ -253,6 +276,26 @@ class KeyPerson(Base):
         UniqueConstraint("id_number", name="uq_key_person_id_number"),
         Index("ix_key_person_geom", "geom", postgresql_using="gist"),
         Index("ix_key_person_grid", "grid_code"),
+    )
+
+
+class KeyPersonCase(Base):
+    """A key person bound to a case: a party (by phone) or nearby where they live (0023)."""
+
+    __tablename__ = "key_person_case"
+    key_person_id: Mapped[int] = mapped_column(
+        ForeignKey("key_person.id", ondelete="CASCADE"), primary_key=True
+    )
+    dispute_id: Mapped[int] = mapped_column(
+        ForeignKey("dispute.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(String(8), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(20))
+    district_code: Mapped[str] = mapped_column(String(6))
+    __table_args__ = (
+        CheckConstraint("reason IN ('party', 'nearby')", name="ck_key_person_case_reason"),
+        Index("ix_key_person_case_dispute", "dispute_id"),
+        Index("ix_key_person_case_district", "district_code"),
     )
 
 
@@ -276,6 +319,10 @@ class DisputeType(Base):
 
 
 class Dispute(Base):
+    """A case (矛盾纠纷). ``version`` guards every workflow write (optimistic: a lost race is a
+    conflict, never a silent overwrite). A case with an address but no point waits in the
+    "needs location" queue: no geometry, no grid, and the city's code as ``district_code``."""
+
     __tablename__ = "dispute"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     source: Mapped[str] = mapped_column(String(12))
@@ -285,7 +332,7 @@ class Dispute(Base):
     description: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(Text)
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    geom = mapped_column(_geom("POINT"), nullable=False)
+    geom = mapped_column(_geom("POINT"), nullable=True)
     grid_code: Mapped[str | None] = mapped_column(ForeignKey("grid.code"))
     district_code: Mapped[str] = mapped_column(String(6))
     parties: Mapped[int] = mapped_column(SmallInteger, server_default="2")
@@ -297,7 +344,34 @@ class Dispute(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(Text)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    # The workflow (migration 0014).
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    reporter_name: Mapped[str | None] = mapped_column(Text)
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    cooperating_departments: Mapped[list[str]] = mapped_column(
+        ARRAY(String(16)), server_default="{}"
+    )
+    assignee_kind: Mapped[str | None] = mapped_column(String(12))
+    mediation_room_id: Mapped[int | None] = mapped_column(ForeignKey("mediation_room.id"))
+    mediator_id: Mapped[int | None] = mapped_column(ForeignKey("mediator.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("grid_worker.id"))
+    agent: Mapped[str | None] = mapped_column(Text)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sign_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    supervision_level: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    outcome_code: Mapped[str | None] = mapped_column(String(16))
+    evaluated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopen_count: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("dispute.id"))
+    # The risk rules' colour, points and fired rules (migration 0022, ``domain.risk``).
+    risk_colour: Mapped[str | None] = mapped_column(String(6))
+    risk_points: Mapped[int | None] = mapped_column(SmallInteger)
+    risk_rules: Mapped[list | None] = mapped_column(JSONB)
+    risk_assessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
+        Index("ix_dispute_lead_department", "lead_department"),
         UniqueConstraint("source", "source_ref", name="uq_dispute_source_ref"),
         CheckConstraint(_in("source", DISPUTE_SOURCES), name="ck_dispute_source"),
         CheckConstraint(_in("status", DISPUTE_STATUSES), name="ck_dispute_status"),
@@ -312,6 +386,22 @@ class Dispute(Base):
         CheckConstraint(
             "status <> 'resolved' OR resolved_at IS NOT NULL", name="ck_dispute_resolved_has_time"
         ),
+        CheckConstraint(
+            "assignee_kind IS NULL OR " + _in("assignee_kind", ASSIGNEE_KINDS),
+            name="ck_dispute_assignee_kind",
+        ),
+        CheckConstraint(
+            "outcome_code IS NULL OR " + _in("outcome_code", OUTCOMES), name="ck_dispute_outcome"
+        ),
+        CheckConstraint("supervision_level BETWEEN 0 AND 3", name="ck_dispute_supervision"),
+        CheckConstraint(
+            "risk_colour IS NULL OR " + _in("risk_colour", RISK_COLOURS),
+            name="ck_dispute_risk_colour",
+        ),
+        CheckConstraint(
+            "(status = 'merged') = (merged_into IS NOT NULL)", name="ck_dispute_merged"
+        ),
+        CheckConstraint("geom IS NOT NULL OR grid_code IS NULL", name="ck_dispute_located"),
         Index("ix_dispute_geom", "geom", postgresql_using="gist"),
         Index("ix_dispute_grid_reported", "grid_code", "reported_at"),
         # Covering: per-grid counts under the map's filters never touch the table (0006).
@@ -321,11 +411,31 @@ class Dispute(Base):
             postgresql_include=["grid_code", "type_code", "source", "status", "risk_level"],
         ),
         Index("ix_dispute_district", "district_code"),
+        # The desk's queue: open cases by due time (0014).
+        Index(
+            "ix_dispute_open_due",
+            "due_at",
+            postgresql_where="status IN ('received', 'assigned', 'in_progress')",
+        ),
+        Index("ix_dispute_worker", "worker_id"),
+        Index("ix_dispute_cooperating", "cooperating_departments", postgresql_using="gin"),
+        Index(
+            "ix_dispute_reporter_phone",
+            "reporter_phone",
+            "reported_at",
+            postgresql_where="reporter_phone IS NOT NULL",
+        ),
+        # The public guide looks a case up by its reference alone (0018).
+        Index("ix_dispute_source_ref", "source_ref"),
+        # The days a performance period's cases span: one index probe each (0018).
+        Index("ix_dispute_assigned_at", "assigned_at"),
+        Index("ix_dispute_resolved_at", "resolved_at"),
     )
 
 
 class DisputeSubCase(Base):
-    """One parallel "lock" of a complex case, owned by its own department."""
+    """One parallel "lock" (分锁) of a complex case, owned by its own department: open → planned
+    (给钥匙: facts, law and plan) → done | failed (开锁)."""
 
     __tablename__ = "dispute_sub_case"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -336,9 +446,81 @@ class DisputeSubCase(Base):
     status: Mapped[str] = mapped_column(String(8), server_default="open")
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    time_limit_days: Mapped[int | None] = mapped_column(SmallInteger)
+    facts: Mapped[str | None] = mapped_column(Text)
+    law: Mapped[str | None] = mapped_column(Text)
+    plan: Mapped[str | None] = mapped_column(Text)
+    planned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
+        Index("ix_dispute_sub_case_district", "district_code"),
+        Index("ix_dispute_sub_case_department", "department_code", "dispute_id"),
         CheckConstraint(_in("status", SUB_CASE_STATUSES), name="ck_dispute_sub_case_status"),
         Index("ix_dispute_sub_case_dispute", "dispute_id"),
+    )
+
+
+class Consultation(Base):
+    """商办: a joint consultation of several departments on a case — who took part, the minutes
+    and what was agreed."""
+
+    __tablename__ = "consultation"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id", ondelete="CASCADE"))
+    district_code: Mapped[str] = mapped_column(String(6))
+    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    departments: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
+    participants: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text)
+    __table_args__ = (
+        Index("ix_consultation_dispute", "dispute_id"),
+        Index("ix_consultation_district", "district_code"),
+        CheckConstraint("cardinality(departments) >= 2", name="ck_consultation_departments"),
+    )
+
+
+class DisputeLink(Base):
+    """Two cases linked: a possible duplicate flagged at intake, or one merged into the other.
+    Stored both ways (one row per direction), so either case lists the other."""
+
+    __tablename__ = "dispute_link"
+    dispute_id: Mapped[int] = mapped_column(
+        ForeignKey("dispute.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_id: Mapped[int] = mapped_column(
+        ForeignKey("dispute.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(6))
+    score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table_args__ = (
+        CheckConstraint(_in("kind", LINK_KINDS), name="ck_dispute_link_kind"),
+        CheckConstraint("dispute_id <> other_id", name="ck_dispute_link_other"),
+        Index("ix_dispute_link_other", "other_id"),
+        Index("ix_dispute_link_district", "district_code"),
+    )
+
+
+class ApiToken(Base):
+    """A source system's key for the intake API (Open311): only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint(_in("source", DISPUTE_SOURCES), name="ck_api_token_source"),
+        CheckConstraint("token_hash ~ '^[0-9a-f]{64}$'", name="ck_api_token_hash"),
     )
 
 
@@ -355,9 +537,64 @@ class DisputeEvent(Base):
     department_code: Mapped[str | None] = mapped_column(ForeignKey("department.code"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict | None] = mapped_column(JSONB)
     __table_args__ = (
+        Index("ix_dispute_event_district", "district_code"),
         CheckConstraint(_in("action", DISPUTE_ACTIONS), name="ck_dispute_event_action"),
         Index("ix_dispute_event_dispute_at", "dispute_id", "at"),
+    )
+
+
+class TextModel(Base):
+    """A trained text model (``classify``): what it predicts (``kind``), its held-out metrics and
+    the serialised model; at most one active per kind. No personal data."""
+
+    __tablename__ = "text_model"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    metrics: Mapped[dict] = mapped_column(JSONB)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    __table_args__ = (
+        CheckConstraint("kind ~ '^[a-z_]{1,32}$'", name="ck_text_model_kind"),
+        Index("uq_text_model_active", "kind", unique=True, postgresql_where=text("active")),
+        Index("ix_text_model_kind_trained", "kind", "trained_at"),
+    )
+
+
+class AlertEpisode(Base):
+    """An early-warning alert (研判预警): one episode of an area × dispute type, from the day the
+    statistic first fired to the day it closed (``domain.warning``), and what people did."""
+
+    __tablename__ = "alert_episode"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("admin_area.code"))
+    area_level: Mapped[str] = mapped_column(String(10))
+    district_code: Mapped[str] = mapped_column(String(6))
+    type_code: Mapped[str] = mapped_column(ForeignKey("dispute_type.code"))
+    opened_on: Mapped[date] = mapped_column(Date)
+    last_alarm_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    observed: Mapped[float] = mapped_column(Float)
+    expected: Mapped[float] = mapped_column(Float)
+    statistic: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(12), server_default="open")
+    assignee: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_by: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __table_args__ = (
+        CheckConstraint(_in("state", EPISODE_STATES), name="ck_alert_episode_state"),
+        CheckConstraint(
+            _in("area_level", ("township", "community")), name="ck_alert_episode_level"
+        ),
+        CheckConstraint(_in("method", ("ears_c2", "nb_cusum")), name="ck_alert_episode_method"),
+        UniqueConstraint("area_code", "type_code", "opened_on", name="uq_alert_episode"),
+        Index("ix_alert_episode_district", "district_code", "state"),
+        Index("ix_alert_episode_open", "closed_on", "opened_on"),
     )
 
 
@@ -370,8 +607,24 @@ class WhistleClass(Base):
     default_department: Mapped[str | None] = mapped_column(ForeignKey("department.code"))
 
 
+class WhistleItem(Base):
+    """One item of the 吹哨 catalogue: its class, the county department that answers it and
+    the answer's limit in working days (637 in the seed)."""
+
+    __tablename__ = "whistle_item"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    class_code: Mapped[str] = mapped_column(ForeignKey("whistle_class.code"))
+    name: Mapped[str] = mapped_column(Text)
+    department: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    limit_days: Mapped[int] = mapped_column(SmallInteger)
+    __table_args__ = (
+        CheckConstraint("limit_days BETWEEN 1 AND 30", name="ck_whistle_item_limit"),
+        Index("ix_whistle_item_class", "class_code"),
+    )
+
+
 class Whistle(Base):
-    """街乡吹哨、部门报到: raised → responded → evaluated → assessed."""
+    """街乡吹哨、部门报到: raised → responded → evaluated → assessed (``domain.whistles``)."""
 
     __tablename__ = "whistle"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -385,7 +638,18 @@ class Whistle(Base):
     responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(10))
     evaluation: Mapped[int | None] = mapped_column(SmallInteger)
+    item_code: Mapped[str | None] = mapped_column(ForeignKey("whistle_item.code"))
+    description: Mapped[str | None] = mapped_column(Text)
+    raised_by: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    response: Mapped[str | None] = mapped_column(Text)
+    evaluated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    evaluation_note: Mapped[str | None] = mapped_column(Text)
+    assessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    supervision_level: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
     __table_args__ = (
+        Index("ix_whistle_district", "district_code"),
         CheckConstraint(_in("status", WHISTLE_STATUSES), name="ck_whistle_status"),
         CheckConstraint(
             "evaluation IS NULL OR evaluation BETWEEN 1 AND 5", name="ck_whistle_evaluation"
@@ -393,6 +657,8 @@ class Whistle(Base):
         CheckConstraint(
             "responded_at IS NULL OR responded_at >= raised_at", name="ck_whistle_responded_after"
         ),
+        CheckConstraint("supervision_level BETWEEN 0 AND 3", name="ck_whistle_supervision"),
+        Index("ix_whistle_department_status", "responding_department", "status"),
     )
 
 
@@ -410,6 +676,7 @@ class PatrolVisit(Base):
     finding: Mapped[str | None] = mapped_column(Text)
     anomaly_type: Mapped[str | None] = mapped_column(String(16))
     __table_args__ = (
+        Index("ix_patrol_visit_district_at", "district_code", "visited_at"),
         # Re-loading a patrol log must not duplicate visits: one visit per worker per instant.
         UniqueConstraint("worker_id", "visited_at", name="uq_patrol_visit_worker_at"),
         Index("ix_patrol_visit_geom", "geom", postgresql_using="gist"),
@@ -419,6 +686,9 @@ class PatrolVisit(Base):
 
 
 class PatrolTask(Base):
+    """A patrol task (巡查任务) for a grid's worker: what it is about and where (migration 0020),
+    closed when a patrol visit covers it or the worker marks it handled / found."""
+
     __tablename__ = "patrol_task"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     grid_code: Mapped[str] = mapped_column(ForeignKey("grid.code"))
@@ -428,9 +698,34 @@ class PatrolTask(Base):
     priority: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), server_default="open")
+    kind: Mapped[str] = mapped_column(String(12), server_default="manual")
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("dispute.id"))
+    key_person_id: Mapped[int | None] = mapped_column(ForeignKey("key_person.id"))
+    geom = mapped_column(_geom("POINT"), nullable=True)
+    created_on: Mapped[date] = mapped_column(Date, server_default=text("CURRENT_DATE"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
+        Index("ix_patrol_task_district", "district_code"),
         CheckConstraint(_in("priority", TASK_PRIORITIES), name="ck_patrol_task_priority"),
         CheckConstraint(_in("status", TASK_STATUSES), name="ck_patrol_task_status"),
+        CheckConstraint(_in("kind", TASK_KINDS), name="ck_patrol_task_kind"),
+        CheckConstraint(
+            "outcome IS NULL OR " + _in("outcome", TASK_OUTCOMES), name="ck_patrol_task_outcome"
+        ),
+        Index(
+            "uq_patrol_task_open_target",
+            "grid_code",
+            "kind",
+            text("coalesce(building_id, dispute_id, key_person_id, 0)"),
+            unique=True,
+            postgresql_where=text("status = 'open' AND kind <> 'manual'"),
+        ),
+        Index("ix_patrol_task_grid_due", "grid_code", "due_on"),
+        Index("ix_patrol_task_geom", "geom", postgresql_using="gist"),
     )
 
 
@@ -480,25 +775,101 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     object: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict | None] = mapped_column(JSONB)
-    __table_args__ = (Index("ix_audit_log_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_user_action", "user_name", "action", "at"),
+        # Search (migration 0026): by action, and by object prefix as a byte-order range.
+        Index("ix_audit_log_action_at", "action", "at", "id"),
+        Index(
+            "ix_audit_log_object",
+            "object",
+            "at",
+            "id",
+            postgresql_ops={"object": "text_pattern_ops"},
+        ),
+    )
+
+
+class ExportJob(Base):
+    """A report file made in the background (0024): who asked, for what, progress, the file."""
+
+    __tablename__ = "export_job"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(5))
+    params: Mapped[dict] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(8), server_default="queued")
+    progress: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    stage: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("format IN ('pdf', 'xlsx', 'gpkg', 'csv')", name="ck_export_job_format"),
+        CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed')", name="ck_export_job_status"
+        ),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="ck_export_job_progress"),
+        Index("ix_export_job_user", "username", "created_at"),
+    )
+
+
+class DataVersion(Base):
+    """One version per data family, bumped by statement triggers on the family's tables
+    (migration 0007); cached values are keyed by the versions they were built from."""
+
+    __tablename__ = "data_version"
+    family: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class AppUser(Base):
-    """A person who signs in; ``district_code`` limits a leader to one county (NULL = whole city)."""
+    """A person who signs in. ``area_code`` is the jurisdiction (any level; the city's code for the
+    whole city); ``department_code`` the department a department user works for."""
 
     __tablename__ = "app_user"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     display_name: Mapped[str] = mapped_column(Text)
     # werkzeug.security format, e.g. "scrypt:32768:8:1$salt$hash"; never a plain password.
     password_hash: Mapped[str] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(10))
-    district_code: Mapped[str | None] = mapped_column(String(6))
+    role: Mapped[str] = mapped_column(String(12))
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    area_code: Mapped[str | None] = mapped_column(String(15))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("department.code"))
     __table_args__ = (
-        CheckConstraint(_in("role", APP_ROLES), name="ck_app_user_role"),
         CheckConstraint("username ~ '^[A-Za-z0-9_.@-]{2,64}$'", name="ck_app_user_username"),
+        CheckConstraint(_in("role", APP_ROLES), name="ck_app_user_role"),
         CheckConstraint(
-            "district_code IS NULL OR district_code ~ '^[0-9]{6}$'", name="ck_app_user_district"
+            "area_code IS NULL OR area_code ~ '^[0-9]{6}([0-9]{3}){0,3}$'", name="ck_app_user_area"
         ),
+        CheckConstraint(
+            "(role = 'department') = (department_code IS NOT NULL)", name="ck_app_user_department"
+        ),
+    )
+
+
+class AppSession(Base):
+    """A signed-in session: the cookie carries a random token, only its SHA-256 is stored, so a
+    copy of this table signs nobody in. Revoked at sign-out, by idle and absolute timeouts, and
+    when the user is disabled or changes password."""
+
+    __tablename__ = "app_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(
+        ForeignKey("app_user.username", ondelete="CASCADE", onupdate="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    client_ip: Mapped[str | None] = mapped_column(Text)
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint("token_hash ~ '^[0-9a-f]{64}$'", name="ck_app_session_token_hash"),
+        Index("ix_app_session_user", "username"),
     )

@@ -1,0 +1,48 @@
+"""Grid risk (``domain.risk.grid_scores``): the components per grid read from the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from domain import risk
+from geodata.sql import query
+
+
+def grid_components(conn: Connection, now: datetime) -> list[dict[str, Any]]:
+    """Per grid (code order): the raw counts and the five score components."""
+    out = []
+    for r in conn.execute(text(query("read/grid_risk_components")), {"now": now}).mappings():
+        residents = max(int(r["residents"]), 1)
+        buildings = int(r["buildings"])
+        out.append(
+            {
+                **dict(r),
+                "density": 1000.0 * r["recent"] / residents,
+                "trend": (r["recent"] + 1.0) / (r["before"] / 3.0 + 1.0),
+                "open_high": float(r["open_high"]),
+                "key_persons": float(r["key_persons"]),
+                "patrol_gap": 1.0 - r["visited"] / buildings if buildings else 0.0,
+            }
+        )
+    return out
+
+
+def grid_risk(conn: Connection, now: datetime) -> dict[str, dict[str, Any]]:
+    """code → {name, score, class, components, points} for every grid the caller may see."""
+    rows = grid_components(conn, now)
+    comps = {name: [row[name] for row in rows] for name in risk.GRID_WEIGHTS}
+    scores, points = risk.grid_scores(comps)
+    return {
+        row["code"]: {
+            "name": row["name"],
+            "score": round(scores[i], 1),
+            "class": risk.grid_class(scores[i]),
+            "components": {name: round(row[name], 3) for name in risk.GRID_WEIGHTS},
+            "points": {name: round(points[name][i], 1) for name in risk.GRID_WEIGHTS},
+            "recent": row["recent"],
+        }
+        for i, row in enumerate(rows)
+    }
