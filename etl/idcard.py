@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain import masking
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -22,7 +24,6 @@ def valid_id_number(number: str) -> bool:
 
 
 def mask_id_number(value: str | None) -> str:
-    """Keep the first 3 and last 4 characters: enough to tell people apart, not to identify."""
-    if not value:
-        return ""
-    return value[:3] + "*" * max(len(value) - 7, 0) + value[-4:]
+    """The project's one rule (``domain.masking.mask_id``): first 6 and last 4 of a 15- or
+    18-character number, a shorter value starred whole; '' for nothing."""
+    return masking.mask_id(value) or ""

@@ -162,6 +162,10 @@ KIND_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("outcome"),
         Field("satisfaction", "int", minimum=1, maximum=5),
         Field("involves_key_person", "choice", choices=YES_NO, default="false"),
+        Field("reporter_name"),
+        Field("reporter_phone"),
+        # The source reference of the case a duplicate was merged into (status merged).
+        Field("merged_into"),
     ),
     "patrols": (
         Field("worker_code", required=True),
@@ -187,7 +191,8 @@ KIND_GEOMETRY: dict[str, tuple[tuple[str, ...], bool]] = {
     "areas": (("Polygon", "MultiPolygon"), True),
     "grids": (("Polygon", "MultiPolygon"), True),
     "buildings": (("Polygon", "MultiPolygon"), True),
-    "disputes": (("Point",), True),
+    # A case without a point but with an address waits for its location (see _kind_rules).
+    "disputes": (("Point",), False),
     "patrols": (("Point",), True),
     "key-persons": (("Point",), False),
 }
@@ -509,6 +514,36 @@ def _kind_rules(kind: str, clean: dict[str, Any], v: _Verdicts) -> None:
             "invalid_value",
             "办结早于登记 / resolved before reported",
         )
+        _dispute_location_and_merge(clean, v)
+
+
+def _dispute_location_and_merge(clean: dict[str, Any], v: _Verdicts) -> None:
+    """A case without a point needs an address (it waits for its location: no grid, the city's
+    code as its district); a merged case names the case it was merged into, and only it does."""
+    no_point = shapely.is_missing(np.asarray(clean["geom"], dtype=object))
+    v.mark(
+        no_point & (clean["address"].isna() | clean["grid_code"].notna()).to_numpy(dtype=bool),
+        "empty_geometry",
+        "没有坐标：只有地址（且无网格编码）的案件进入待定位 / no point: a case without one needs "
+        "an address (and no grid code) to wait for its location",
+    )
+    merged = (clean["status"] == "merged").to_numpy(dtype=bool)
+    into = clean["merged_into"]
+    v.mark(
+        merged & into.isna().to_numpy(dtype=bool),
+        "missing_required",
+        "已合并但无主件编号 / merged without merged_into",
+    )
+    v.mark(
+        ~merged & into.notna().to_numpy(dtype=bool),
+        "invalid_value",
+        "有主件编号但未合并 / merged_into given for a case that is not merged",
+    )
+    v.mark(
+        (into == clean["source_ref"]).to_numpy(dtype=bool),
+        "invalid_value",
+        "合并到自身 / merged into itself",
+    )
 
 
 def _mark_duplicates(clean: pd.DataFrame, key: list[str], v: _Verdicts) -> None:
@@ -726,6 +761,8 @@ def load_table(
         verdicts.reason[rid] = reason
         verdicts.detail[rid] = detail
     summary.inserted, summary.updated = staging.upsert(conn, plan.upsert)
+    for after in plan.after:
+        after(conn)
     step("upsert")
     accepted_after = int(verdicts.ok.sum())
     summary.unchanged = accepted_after - summary.inserted - summary.updated

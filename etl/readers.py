@@ -809,13 +809,22 @@ def _table_with_geometry(
             except shapely.errors.GEOSException as exc:
                 errors[int(i)] = _first_line(exc)
     if has_points:
-        lon, lat = _to_float(frame["lon"]), _to_float(frame["lat"])
+        raw_lon, raw_lat = frame["lon"], frame["lat"]
+        lon, lat = _to_float(raw_lon), _to_float(raw_lat)
         frame["lon"], frame["lat"] = lon, lat
         # WKT wins where it parsed; coordinates fill the rest.
         fill = shapely.is_missing(geoms) & np.isfinite(lon) & np.isfinite(lat)
         geoms[fill] = shapely.points(lon[fill], lat[fill])
         for i in np.flatnonzero(fill):
             errors.pop(int(i), None)
+        # Coordinates given but not numbers are an error, not a row without a location.
+        given = ~(raw_lon.map(_is_missing).to_numpy(bool) & raw_lat.map(_is_missing).to_numpy(bool))
+        for i in np.flatnonzero(given & shapely.is_missing(geoms)):
+            errors.setdefault(
+                int(i),
+                f"经纬度无法识别 / coordinates are not numbers: lon={raw_lon.iloc[i]!r}, "
+                f"lat={raw_lat.iloc[i]!r}",
+            )
 
     if crs_spec is None:
         if len(srids) == 1:

@@ -79,7 +79,7 @@ def render(data: dict[str, Any], params: Params) -> dict[str, Any]:
 
 SPEC = {
     "id": "buildings",
-    "label_key": "buildings.layer",
+    "label_key": "layer.buildings",
     "permission": "buildings.view",
     "params": Params,
     "fetch": fetch,

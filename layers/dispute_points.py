@@ -42,6 +42,7 @@ def fetch(conn: Connection, params: Params) -> dict[str, Any]:
         params.filters.dispute_filter(params.now),
         district_code=params.district_code,
         limit=params.limit,
+        cleared=users.can(params.role, "personal.unmask"),
     )
 
 
@@ -59,7 +60,7 @@ def render(data: dict[str, Any], params: Params) -> dict[str, Any]:
 
 SPEC = {
     "id": "dispute_points",
-    "label_key": "dispute_points.layer",
+    "label_key": "layer.dispute_points",
     "permission": "dispute_points.view",
     "params": Params,
     "fetch": fetch,

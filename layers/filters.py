@@ -37,6 +37,10 @@ def _choices(allowed: tuple[str, ...]):  # noqa: ANN202 — a pydantic validator
     return check
 
 
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+
+
 class MapFilters(BaseModel, frozen=True):
     """Period plus dispute type, source, status and risk (empty = all)."""
 
@@ -51,6 +55,14 @@ class MapFilters(BaseModel, frozen=True):
     _sources = field_validator("sources")(_choices(SOURCES))
     _statuses = field_validator("statuses")(_choices(STATUSES))
     _risks = field_validator("risks")(_choices(RISKS))
+
+    @field_validator("start", "end")
+    @classmethod
+    def _plausible(cls, value: date | None) -> date | None:
+        # Old petitions go back decades; a date far outside (9999-12-31) is a typo or a probe.
+        if value is not None and not (DATE_MIN <= value <= DATE_MAX):
+            raise ValueError(f"date {value} outside {DATE_MIN}..{DATE_MAX}")
+        return value
 
     @field_validator("types")
     @classmethod

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from geodata.read import areas as queries
 from geodata.read import tiles as geotiles
+from geodata.read.versions import data_version
 from layers.filters import LOCAL_TZ, MapFilters
 
 TILE_SIZE = geotiles.TILE_SIZE
@@ -72,7 +73,7 @@ class Params(BaseModel, frozen=True):
         """The SQL filter with the day-resolved window (patrols use only its period)."""
         return tile_dispute_filter(self.filters, self.now)
 
-    def cache_key(self, data_version: int) -> tuple[Any, ...]:
+    def cache_key(self, version: int) -> tuple[Any, ...]:
         """What the tile's pixels depend on; patrols ignore the dispute-only filters."""
         start, end = self.window()
         filter_key = self.filters.key() if self.kind == "disputes" else ""
@@ -83,7 +84,7 @@ class Params(BaseModel, frozen=True):
             start.isoformat() if start else "",
             end.isoformat() if end else "",
             self.crs,
-            data_version,
+            version,
             self.z,
             self.x,
             self.y,
@@ -125,7 +126,8 @@ class HeatData:
 def fetch(conn: Connection, params: Params) -> HeatData:
     """Binned counts (tile + buffer) and the per-zoom/per-filter reference."""
     flt = params.dispute_filter()
-    version = queries.data_version(conn)  # read once: the snapshot and the reference share it
+    # Read once: the patrol snapshot and the reference share it.
+    version = data_version(conn, "patrols") if params.kind == "patrols" else None
     counts = geotiles.heat_counts(
         conn,
         params.kind,

@@ -8,7 +8,7 @@ Gi*
     **binary**, with each grid its own neighbour (weight 1) — the classical Gi*. Binary, not
     row-standardised, because esda's analytical moments assume Σw = Σw² (true only for binary
     weights); with equal weights in a row the z-score would be the same anyway. The weights
-    are built once per database and data version (``queries.data_version``) and kept in process.
+    are built once per database and areas' data version and kept in process (``geodata.cache``).
     p-values: **analytical** (standard normal on the Gi* z-score, two-sided), not permutations:
     deterministic (the same map for the same data, which matters when two people compare
     screens), fast enough for every filter change over 6,158 grids, and the z-score itself is
@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-import cachetools
 import esda
 import numpy as np
 from libpysal.weights import W
@@ -44,8 +43,9 @@ from pydantic import BaseModel, Field
 from scipy import stats
 from sqlalchemy import Connection
 
+from geodata import cache
 from geodata.read import analysis
-from geodata.read import areas as queries
+from geodata.read.versions import data_version
 from layers.filters import LOCAL_TZ, MapFilters
 
 # ColorBrewer RdBu (7 classes): reds hot, blues cold, the middle grey-white not significant.
@@ -140,27 +140,24 @@ def emerging(
     return (recent >= min_recent) & (p < alpha), p
 
 
-_CONTIGUITY: cachetools.LRUCache = cachetools.LRUCache(maxsize=4)
-_CONTIGUITY_LOCK = threading.Lock()
-
-
 def contiguity_for(conn: Connection, refresh: bool = False) -> Contiguity:
-    """The grid weights of this database at its current data version (built once, then cached)."""
-    key = (conn.engine.url.render_as_string(hide_password=True), queries.data_version(conn))
-    with _CONTIGUITY_LOCK:
-        cached = None if refresh else _CONTIGUITY.get(key)
-    if cached is not None:
-        return cached
-    built = build_contiguity(analysis.grid_neighbours(conn))
-    with _CONTIGUITY_LOCK:
-        _CONTIGUITY[key] = built
-    return built
+    """The grid weights of this database at the areas' data version (built once per process)."""
+    if refresh:
+        cache.clear()
+    version = data_version(conn, "areas")
+    # Grid geometry only (no row-secured table): one copy for every caller.
+    return cache.local(
+        conn,
+        "contiguity",
+        version,
+        lambda: build_contiguity(analysis.grid_neighbours(conn)),
+        scoped=False,
+    )
 
 
 def clear_cache() -> None:
-    """Forget every cached contiguity (tests and benchmarks measure cold starts with it)."""
-    with _CONTIGUITY_LOCK:
-        _CONTIGUITY.clear()
+    """Forget every cached value, the contiguity included (benchmarks measure cold starts)."""
+    cache.clear()
 
 
 class Params(BaseModel):

@@ -80,7 +80,7 @@ def render(data: dict[str, Any], params: Params) -> dict[str, Any]:
 
 SPEC = {
     "id": "key_persons",
-    "label_key": "key_persons.layer",
+    "label_key": "layer.key_persons",
     "permission": "key_persons.view",
     "params": Params,
     "fetch": fetch,

@@ -16,14 +16,13 @@ same threshold.
 from __future__ import annotations
 
 import statistics
-import threading
 from datetime import datetime
 from typing import Any, Literal
 
-import cachetools
 from pydantic import BaseModel
 from sqlalchemy import Connection
 
+from geodata import cache
 from geodata.read import analysis
 from geodata.read import areas as queries
 from layers.area_density import class_breaks
@@ -35,9 +34,6 @@ EMPTY_COLOR = "#f0f0f0"
 UNDER_COLOR = "#d7301f"  # outline of under-patrolled areas (OrRd's strong red)
 UNDER_FRACTION = 1 / 3
 DAYS = (7, 30, 90)
-
-_FIGURES: cachetools.LRUCache = cachetools.LRUCache(maxsize=16)
-_FIGURES_LOCK = threading.Lock()
 
 
 class Params(BaseModel):
@@ -55,21 +51,14 @@ class Params(BaseModel):
 
 
 def city_figures(conn: Connection, days: int, end: datetime) -> dict[str, dict[str, Any]]:
-    """Patrol figures of every grid (cached per database, data version, window)."""
-    key = (
-        conn.engine.url.render_as_string(hide_password=True),
-        queries.data_version(conn),
-        days,
-        end,
+    """Patrol figures of every grid (cached per scope, patrols and areas versions, window)."""
+    return cache.cached(
+        conn,
+        "patrol_figures",
+        ("patrols", "areas"),
+        (days, end),
+        lambda: analysis.grid_patrol_figures(conn, days, end),
     )
-    with _FIGURES_LOCK:
-        cached = _FIGURES.get(key)
-    if cached is not None:
-        return cached
-    figures = analysis.grid_patrol_figures(conn, days, end)
-    with _FIGURES_LOCK:
-        _FIGURES[key] = figures
-    return figures
 
 
 def city_median(figures: dict[str, dict[str, Any]]) -> float:
@@ -157,7 +146,7 @@ def legend_rows(hideout: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 SPEC = {
     "id": "patrol_coverage",
-    "label_key": "layer.coverage",
+    "label_key": "layer.patrol_coverage",
     "params": Params,
     "fetch": fetch,
     "render": render,
