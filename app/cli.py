@@ -9,6 +9,7 @@ import time
 
 import click
 
+from domain.scope import ROLES
 from etl.aliases import KINDS
 from geodata.settings import Settings
 
@@ -29,17 +30,18 @@ def _embedded(settings: Settings):  # noqa: ANN202
 
 
 def ensure_database(settings: Settings, *, migrate: bool = True):  # noqa: ANN201
-    """Start the embedded cluster when no URL is configured, migrate, and return an engine."""
+    """Start the embedded cluster when no URL is configured, migrate, and return an engine
+    signed in as the owner role (migrations, loads and user administration run as the owner)."""
     from geodata.db import migrate as migrations
     from geodata.db.embedded import EmbeddedError
-    from geodata.db.engine import make_engine
+    from geodata.db.engine import make_owner_engine
 
     if not settings.database_url:
         try:
             _embedded(settings).start()
         except EmbeddedError as exc:
             _fail(str(exc))
-    engine = make_engine(settings)
+    engine = make_owner_engine(settings)
     if migrate:
         try:
             migrations.upgrade(engine)
@@ -71,7 +73,7 @@ def db_start() -> None:
         cluster.start()
     except EmbeddedError as exc:
         _fail(str(exc))
-    click.echo(f"PostGIS running at {cluster.libpq_url()} ({time.monotonic() - started:.1f} s)")
+    click.echo(f"PostGIS running at {cluster.public_url()} ({time.monotonic() - started:.1f} s)")
 
 
 @db.command("stop", help="Stop the embedded PostGIS cluster.")
@@ -114,10 +116,10 @@ def db_reset(yes: bool) -> None:
     click.echo(f"database reset to revision {migrations.current(engine)}")
 
 
-@db.command("url", help="Print the database URL (libpq form).")
+@db.command("url", help="Print the database URL (libpq form; passwords stay in their files).")
 def db_url() -> None:
     settings = _settings()
-    click.echo(settings.database_url or _embedded(settings).libpq_url())
+    click.echo(settings.database_url or _embedded(settings).public_url())
 
 
 @main.group(help="Demo data.")
@@ -157,17 +159,39 @@ def demo_load(scale: str, seed: int, if_empty: bool) -> None:
             report = load_data(conn, cfg, data, progress)
     click.echo(json.dumps(table_counts(report), ensure_ascii=False))
     click.echo(f"loaded in {time.monotonic() - started:.1f} s")
+    _after_load(engine, cfg.as_of)
     _demo_users(engine)
 
 
+def _after_load(engine, as_of) -> None:  # noqa: ANN001
+    """What the app's jobs keep up to date, done once for freshly loaded data: every case's
+    risk colour, the day's patrol tasks and the early-warning episodes."""
+    from datetime import datetime, time
+
+    from domain.clock import LOCAL_TZ
+    from geodata.write import risk as risk_writes
+    from geodata.write import tasks as task_writes
+    from geodata.write import warnings as warning_writes
+
+    moment = datetime.combine(as_of, time(7), LOCAL_TZ)
+    with engine.begin() as conn:
+        coloured = risk_writes.refresh(conn, everything=True, now=moment)
+        made = task_writes.generate(conn, as_of, moment)
+        alerts = warning_writes.refresh(conn, as_of)
+    click.echo(
+        f"risk colours: {coloured} · tasks: {made['created']} · alerts: {alerts['open']} open"
+    )
+
+
 def _demo_users(engine) -> None:  # noqa: ANN001
-    """Demo accounts leader / analyst / admin; a generated password is shown once, here."""
-    from geodata.write.users import ensure_demo_users
+    """The demo accounts, one per role; a generated password is shown once, here."""
+    from geodata.write.users import DEMO_USERS, ensure_demo_users
 
     with engine.begin() as conn:
         password = ensure_demo_users(conn)
     if password:
-        click.echo(f"演示账号 demo accounts: leader, analyst, admin — password {password}")
+        names = ", ".join(u[0] for u in DEMO_USERS)
+        click.echo(f"演示账号 demo accounts: {names} — password {password}")
         click.echo("  (shown once; set ZONGZHI_DEMO_PASSWORD to choose it)")
 
 
@@ -236,36 +260,96 @@ def load(kind, path, crs, encoding, mapping, layer, dry_run, quarantine_out, as_
     click.echo(f"batch {summary.batch_id}, {summary.seconds:.1f} s")
 
 
-@main.group(help="Users who sign in to the dashboard (roles: viewer, leader, analyst, admin).")
+@main.group(
+    help="Users who sign in. Roles: city, district, township, grid_worker (--area CODE of that"
+    " level), department (--department CODE), analyst (--area optional), display (the wall), admin."
+)
 def user() -> None:
     pass
 
 
+def _read_password(from_stdin: bool, prompt: str) -> str:
+    """The first stdin line, or asked twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
 @user.command("add", help="Create a user; the password is asked for twice, or read from stdin.")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["viewer", "leader", "analyst", "admin"]), required=True)
-@click.option("--district", help="Limit the user to one county-level district (6-digit code).")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--area", help="Jurisdiction: a district, township or grid code (default: the city).")
+@click.option("--department", help="A department user's department code.")
 @click.option("--display-name", help="Name shown in the app (default: NAME).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first stdin line.")
 def user_add(
-    name: str, role: str, district: str | None, display_name: str | None, password_stdin: bool
+    name: str,
+    role: str,
+    area: str | None,
+    department: str | None,
+    display_name: str | None,
+    password_stdin: bool,
 ) -> None:
     from geodata.write import users
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "密码 / password")
     engine = ensure_database(_settings())
     try:
         with engine.begin() as conn:
-            created = users.add_user(
-                conn, name, password, role, display_name=display_name, district_code=district
+            created = users.create_user(
+                conn,
+                name,
+                password,
+                role,
+                display_name=display_name,
+                area_code=area,
+                department_code=department,
             )
     except ValueError as exc:
         _fail(str(exc))
-    scope = created["district_code"] or "全市 / whole city"
+    scope = created["department_code"] or created["area_code"]
     click.echo(f"user {created['username']} added: role {created['role']}, {scope}")
+
+
+@user.command("disable", help="Disable a user: every session ends at once.")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    _set_active(name, False)
+
+
+@user.command("enable", help="Enable a disabled user again (old sessions stay ended).")
+@click.argument("name")
+def user_enable(name: str) -> None:
+    _set_active(name, True)
+
+
+def _set_active(name: str, active: bool) -> None:
+    from geodata.write import users
+
+    engine = ensure_database(_settings())
+    try:
+        with engine.begin() as conn:
+            ended = users.set_active(conn, name, active)
+    except ValueError as exc:
+        _fail(str(exc))
+    state = "enabled" if active else f"disabled, {ended} session(s) ended"
+    click.echo(f"user {name} {state}")
+
+
+@user.command("passwd", help="Set a new password (asked twice, or --password-stdin); sessions end.")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first stdin line.")
+def user_passwd(name: str, password_stdin: bool) -> None:
+    from geodata.write import users
+
+    password = _read_password(password_stdin, "新密码 / new password")
+    engine = ensure_database(_settings())
+    try:
+        with engine.begin() as conn:
+            ended = users.set_password(conn, name, password)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"user {name}: password changed, {ended} session(s) ended")
 
 
 @user.command("list", help="List users (never their passwords).")
@@ -282,7 +366,8 @@ def user_list(as_json: bool) -> None:
     for row in rows:
         state = "active" if row["active"] else "disabled"
         click.echo(
-            f"{row['username']:<20} {row['role']:<8} {row['district_code'] or '-':<7} "
+            f"{row['username']:<20} {row['role']:<12} "
+            f"{row['area_code'] or row['department_code'] or '-':<16} "
             f"{state:<8} {row['display_name']}"
         )
 
@@ -293,8 +378,21 @@ def user_list(as_json: bool) -> None:
 @click.option("--debug", is_flag=True, help="Dash dev server with hot reload.")
 @click.option("--workers", type=int, default=2, show_default=True)
 def serve(host: str, port: int, debug: bool, workers: int) -> None:
+    from app.web import secret
+
     settings = _settings()
+    try:
+        secret.resolve(settings)  # before anything starts: one clear line instead of a worker crash
+    except secret.SecretKeyError as exc:
+        _fail(str(exc))
     ensure_database(settings)
+    from geodata.db.engine import make_engine
+    from geodata.db.roles import PrivilegedRoleError, check_app_role
+
+    try:
+        check_app_role(make_engine(settings))
+    except PrivilegedRoleError as exc:
+        _fail(str(exc))
     if debug:
         from app.main import create_app
 
@@ -310,8 +408,12 @@ def serve(host: str, port: int, debug: bool, workers: int) -> None:
         str(workers),
         "--threads",
         "4",
+        # Longer than the database's statement timeout: a slow query is cancelled and answered
+        # before gunicorn would kill the worker.
         "--timeout",
-        "120",
+        str(max(120, settings.statement_timeout_ms // 1000 + 30)),
+        "--graceful-timeout",
+        "30",
         "app.main:server()",
     ]
     click.echo(f"serving on http://{host}:{port}")
@@ -320,3 +422,277 @@ def serve(host: str, port: int, debug: bool, workers: int) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command(
+    "escalate",
+    help="Automatic 督办 now: every open case whose deadlines call for 提醒, 督办 or 挂牌督办 gets it"
+    " (the app does this every ZONGZHI_ESCALATION_INTERVAL_S seconds; this is for cron).",
+)
+@click.option("--at", "at", help="Act as of this local time (YYYY-MM-DDTHH:MM), not now.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def escalate(at: str | None, as_json: bool) -> None:
+    from datetime import datetime
+
+    from domain.clock import LOCAL_TZ
+    from geodata.write import cases
+    from geodata.write.cases import SYSTEM_ACTOR
+
+    moment = None
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            _fail(f"--at must look like 2026-12-04T09:00, not {at!r}")
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+    settings = _settings()
+    engine = ensure_database(settings)
+    with engine.begin() as conn:
+        done = cases.escalate(conn, SYSTEM_ACTOR, now=moment, thresholds=settings.sla_thresholds())
+    levels: dict[int, int] = {}
+    for outcome in done:
+        levels[outcome.level] = levels.get(outcome.level, 0) + 1
+    if as_json:
+        click.echo(json.dumps({"escalated": len(done), "by_level": levels}))
+    else:
+        click.echo(f"督办: {len(done)} case(s) escalated " + json.dumps(levels))
+
+
+@main.command(
+    "warnings",
+    help="Early warning (研判预警): the alerts open as of a day — area × dispute type whose cases"
+    " rose above what their own history expects (EARS C2 / negative-binomial CUSUM).",
+)
+@click.option("--area", help="Only areas under this code (district, township or community).")
+@click.option("--as-of", "as_of", help="The day to judge (YYYY-MM-DD; default today).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+@click.option("--store", is_flag=True, help="Also store the episodes for the desk (alert_episode).")
+def warnings_(area: str | None, as_of: str | None, as_json: bool, store: bool) -> None:
+    from datetime import date
+
+    from domain.clock import today
+    from geodata.read import warnings as reading
+    from geodata.write import warnings as writing
+
+    if area is not None and (not area.isdigit() or len(area) not in (6, 9, 12)):
+        _fail(f"--area must be a district, township or community code, not {area!r}")
+    try:
+        day = date.fromisoformat(as_of) if as_of else today()
+    except ValueError:
+        _fail(f"--as-of must look like 2026-12-04, not {as_of!r}")
+    engine = ensure_database(_settings())
+    with engine.begin() as conn:
+        found = reading.episodes_as_of(conn, day, area)
+        stored = writing.refresh(conn, day) if store else None
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False))
+        return
+    click.echo(f"预警 / open alerts as of {day}: {len(found)}")
+    for e in found:
+        click.echo(
+            f"{e['area_code']:<12} {e['type_code']:<14} opened {e['opened']}  observed"
+            f" {e['observed']:>4.0f}  expected {e['expected']:>6.2f}  statistic"
+            f" {e['statistic']:>6.2f}  {e['method']}"
+        )
+    if stored is not None:
+        click.echo(f"stored: {json.dumps(stored)}")
+
+
+@main.group(help="Patrol tasks (巡查任务): the morning's list per grid, closed by covering visits.")
+def tasks() -> None:
+    pass
+
+
+@tasks.command(
+    "generate", help="Make the day's tasks (kept once per target) and close covered ones."
+)
+@click.option("--date", "day", help="The day (YYYY-MM-DD; default today).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def tasks_generate(day: str | None, as_json: bool) -> None:
+    from datetime import date, datetime, time
+
+    from domain.clock import LOCAL_TZ, today
+    from geodata.write import tasks as task_writes
+
+    try:
+        when = date.fromisoformat(day) if day else today()
+    except ValueError:
+        _fail(f"--date must look like 2026-12-04, not {day!r}")
+    engine = ensure_database(_settings())
+    now = datetime.now(LOCAL_TZ) if when == today() else datetime.combine(when, time(7), LOCAL_TZ)
+    with engine.begin() as conn:
+        out = task_writes.generate(conn, when, now)
+    click.echo(json.dumps(out) if as_json else f"巡查任务 {when}: " + json.dumps(out))
+
+
+@main.group(help="Case risk colours 红/橙/黄/蓝 (domain.risk): which rules fired for each case.")
+def risk() -> None:
+    pass
+
+
+@risk.command("refresh", help="Assess the open cases again (--all: every case).")
+@click.option("--all", "everything", is_flag=True, help="Every case, closed ones too.")
+def risk_refresh(everything: bool) -> None:
+    from geodata.write import risk as risk_writes
+
+    engine = ensure_database(_settings())
+    with engine.begin() as conn:
+        changed = risk_writes.refresh(conn, everything=everything)
+    click.echo(f"风险等级 / risk colours changed: {changed}")
+
+
+@main.command(
+    "report",
+    help="An area report from the map's filters: PDF, XLSX, GeoPackage or CSV. Runs as the named"
+    " user (--as; their jurisdiction and masking apply) and leaves an audit row.",
+)
+@click.option("--area", required=True, help="Area code (the city's own code for the whole city).")
+@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD.")
+@click.option("--types", default="", help="Dispute types, comma-separated (default all).")
+@click.option("--sources", default="", help="Sources, comma-separated (default all).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "gpkg", "csv"]), required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--as", "as_user", help="Run as this user (default: the owner, whole city, unmasked"
+              " reads are still masked in the report).")  # fmt: skip
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def report(area, start, end, types, sources, fmt, output, as_user, lang) -> None:  # noqa: ANN001, PLR0913
+    from datetime import date
+
+    from domain.scope import Scope
+    from geodata.db.engine import make_engine
+    from geodata.db.scope import apply_scope
+    from geodata.write.users import get_user
+    from reports.build import build
+    from reports.data import ReportRequest
+
+    try:
+        request = ReportRequest(
+            area, date.fromisoformat(start), date.fromisoformat(end),
+            tuple(x for x in types.split(",") if x), tuple(x for x in sources.split(",") if x),
+        )  # fmt: skip
+    except ValueError:
+        _fail("--from and --to must look like 2026-12-04")
+    settings = _settings()
+    owner = ensure_database(settings)
+    user, role = "cli", "admin"
+    engine = owner
+    scope = None
+    if as_user:
+        with owner.connect() as conn:
+            found = get_user(conn, as_user)
+        if found is None or not found["active"]:
+            _fail(f"no active user {as_user!r}")
+        scope = Scope.of_user(found)
+        if not scope.may("reports.export"):
+            _fail(f"user {as_user!r} ({found['role']}) may not export reports")
+        user, role = found["username"], found["role"]
+        engine = make_engine(settings)  # the app's own role: row-level security applies
+    started = time.monotonic()
+    try:
+        with engine.begin() as conn:
+            if scope is not None:
+                apply_scope(conn, scope)
+            out = build(conn, request, fmt, output, user=user, role=role, lang=lang)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"{fmt}: {output} ({time.monotonic() - started:.1f} s) " + json.dumps(
+        {k: v for k, v in out.items() if k not in ("path", "format")}, ensure_ascii=False))  # fmt: skip
+
+
+class _ClassifyGroup(click.Group):
+    """``zongzhi classify train`` trains; any other first word (or none) classifies: the
+    arguments go to the ``text`` command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ctx.help_option_names):
+            args = ["text", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(
+    "classify",
+    cls=_ClassifyGroup,
+    help="Dispute type from a complaint's text (诉求内容): `zongzhi classify train` learns it from"
+    " the labelled cases in the database; `zongzhi classify [--top N] [--json] [TEXT ...]`"
+    " classifies the texts given, or one text per line of standard input.",
+)
+def classify_() -> None:
+    pass
+
+
+@classify_.command(
+    "train",
+    help="Learn type (and so lead department) from every labelled case's title and description;"
+    " store the model as the active one with its held-out metrics.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+@click.option("--if-missing", is_flag=True, help="Do nothing when a model is already trained.")
+def classify_train(as_json: bool, if_missing: bool) -> None:
+    from classify.model import KIND
+    from classify.train import NoTrainingData, train
+    from geodata.read.texts import active_text_model
+
+    engine = ensure_database(_settings())
+    if if_missing:
+        with engine.connect() as conn:
+            found = active_text_model(conn, KIND)
+        if found is not None:
+            click.echo(f"text model {found['id']} already trained at {found['trained_at']}")
+            return
+    try:
+        result = train(engine)
+    except NoTrainingData as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    f1, top1, top3 = (result[k] for k in ("macro_f1", "top1_accuracy", "top3_accuracy"))
+    click.echo(
+        f"text model {result['id']}: {result['cases']} cases, {len(result['types'])} types,"
+        f" {result['features']}, {result['seconds']} s"
+    )
+    if f1 is None:
+        click.echo("too few cases to hold any out: no held-out metrics")
+        return
+    click.echo(
+        f"held out {result['test_size']} (trained on {result['train_size']}):"
+        f" macro-F1 {f1:.3f}  top-1 {top1:.3f}  top-3 {top3:.3f}"
+    )
+    for code, value in sorted(result["per_type_f1"].items(), key=lambda kv: kv[1]):
+        click.echo(f"  {code:<16} F1 {value:.3f}")
+
+
+_CLASSIFY_BATCH = 2_000
+
+
+@classify_.command(
+    "text",
+    help="Classify each TEXT (or, without one, each line of standard input): the most likely"
+    " types with probabilities and the lead department. `zongzhi classify TEXT` is the same.",
+)
+@click.argument("texts", nargs=-1)
+@click.option("--top", type=click.IntRange(1, 50), default=3, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per text, one per line.")
+def classify_text(texts: tuple[str, ...], top: int, as_json: bool) -> None:
+    from itertools import islice
+
+    from classify.active import ModelUnusable, load_active, records
+
+    engine = ensure_database(_settings())
+    try:
+        with engine.connect() as conn:
+            model = load_active(conn)
+    except ModelUnusable as exc:
+        _fail(str(exc))
+    if model is None:
+        _fail("no trained text model: run `zongzhi classify train` first")
+    lines = iter(texts) if texts else (line.rstrip("\r\n") for line in sys.stdin)
+    items = (t for t in lines if t.strip())
+    while batch := list(islice(items, _CLASSIFY_BATCH)):
+        for record in records(model, batch, top):
+            if as_json:
+                click.echo(json.dumps(record, ensure_ascii=False))
+                continue
+            guesses = "  ".join(f"{g['name']} {g['p']:.2f}" for g in record["types"])
+            click.echo(f"{guesses}  → {record['department']}\t{record['text']}")

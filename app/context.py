@@ -15,12 +15,11 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import Connection, Engine, text
 
 from domain.scope import Scope
+from geodata import cache
+from geodata.cache import SCOPE_INFO_KEY
+from geodata.db.scope import apply_scope
+from geodata.read.versions import family_versions, versions_sum
 from geodata.settings import Settings
-
-_SET_SCOPE = text(
-    "SELECT set_config('zongzhi.user', :user, true), set_config('zongzhi.role', :role, true),"
-    " set_config('zongzhi.areas', :areas, true), set_config('zongzhi.department', :department, true)"
-)
 
 
 def engine() -> Engine:
@@ -49,13 +48,52 @@ def scope() -> Scope:
 @contextmanager
 def connection(caller: Scope | None = None) -> Iterator[Connection]:
     """A transaction scoped to the caller (commits at the end, rolls back on error)."""
-    with engine().begin() as conn:
-        conn.execute(_SET_SCOPE, (caller or scope()).settings())
+    with scoped_transaction(engine(), caller or scope()) as conn:
         yield conn
 
 
 @contextmanager
-def unscoped_connection() -> Iterator[Connection]:
-    """A transaction before any caller is known: only for looking up who is signing in."""
+def scoped_transaction(eng: Engine, who: Scope) -> Iterator[Connection]:
+    """A transaction of ``eng`` scoped to ``who``: what ``connection`` opens in a request, and
+    what the app's own work (scheduled jobs, background exports) opens outside one."""
+    with eng.begin() as conn:
+        apply_scope(conn, who)
+        # Cached values built on this connection are keyed by the caller's scope too.
+        conn.info[SCOPE_INFO_KEY] = who.cache_key()
+        try:
+            yield conn
+        finally:
+            conn.info.pop(SCOPE_INFO_KEY, None)
+
+
+@contextmanager
+def unscoped_connection(*, signin: str | None = None) -> Iterator[Connection]:
+    """A transaction before any caller is known: only for looking up who is signing in.
+
+    ``signin``: the user name being signed in or looked up; row-level security then shows that
+    account (and its failed sign-ins) and nothing else. Session lookups name their cookie's
+    hash themselves (``geodata.write.sessions``)."""
     with engine().begin() as conn:
+        if signin is not None:
+            conn.execute(text("SELECT set_config('zongzhi.signin', :u, true)"), {"u": signin[:200]})
         yield conn
+
+
+def data_version(*families: str) -> int:
+    """``geodata.read.versions.data_version`` as of this request.
+
+    The versions come with the request's session lookup (one round trip for both), so a value
+    served from the cache costs no database call; outside a signed-in request they are read.
+    """
+    known = g.get("zongzhi_versions") if has_request_context() else None
+    if known is None:
+        with unscoped_connection() as conn:
+            known = family_versions(conn)
+        if has_request_context():
+            g.zongzhi_versions = known
+    return versions_sum(known, families)
+
+
+def cache_scope() -> tuple[str, str]:
+    """(database, caller's scope) as ``geodata.cache`` keys name them for this request."""
+    return cache.database_of_engine(engine()), scope().cache_key()

@@ -15,9 +15,12 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     """Build the dashboard: Flask routes, Dash pages, one engine shared by every request."""
-    from app.web import auth, tiles
+    from app.web import audit, auth, guard, guide, headers, login, secret, tiles
+    from app.web import exports as export_routes
     from app.web import geometry as routes
+    from geodata import cache
     from geodata.db.engine import make_engine
+    from geodata.db.roles import check_app_role
 
     app = dash.Dash(
         __name__,
@@ -30,14 +33,23 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
         # Offline: Dash serves its own JS/CSS bundles, never a CDN.
         serve_locally=True,
     )
-    app.server.config["SECRET_KEY"] = settings.secret_key
-    app.server.extensions["zongzhi"] = {
-        "settings": settings,
-        "engine": engine or make_engine(settings),
-    }
+    app.server.config["SECRET_KEY"] = secret.resolve(settings)
+    engine = engine or make_engine(settings)
+    # Row-level security holds only for a role that is not superuser, owner or BYPASSRLS.
+    check_app_role(engine)
+    app.server.extensions["zongzhi"] = {"settings": settings, "engine": engine}
+    cache.configure(
+        settings.redis_url, items=settings.tile_cache_items, timeout_s=settings.cache_max_age_s
+    )
     app.server.register_blueprint(routes.blueprint)
     app.server.register_blueprint(tiles.blueprint)
-    auth.init_app(app.server)  # /auth/login, /auth/logout; session cookie settings
+    app.server.register_blueprint(login.blueprint)
+    app.server.register_blueprint(export_routes.blueprint)
+    app.server.register_blueprint(audit.blueprint)
+    auth.init_app(app.server, settings)  # sign-in routes, cookie, same-origin writes, rate limit
+    guide.init_app(app.server, settings)  # the public guide, its own per-address limits
+    headers.init_app(app, settings)  # CSP with Dash's inline-script hashes, no framing
+    guard.init_app(app.server)  # NUL refused up front; errors answered in one line, never a trace
     app.layout = dash.html.Div(
         [dash.page_container], lang="zh-CN" if settings.language == "zh" else "en"
     )
@@ -53,6 +65,10 @@ def server():  # noqa: ANN201 — gunicorn factory: ``gunicorn 'app.main:server(
     # One request here, before gunicorn hands the worker any traffic, closes that window.
     flask_app.test_client().get("/")
     threading.Thread(target=_warm_patrol_snapshot, args=(flask_app,), daemon=True).start()
+    from app import jobs
+
+    zz = flask_app.extensions["zongzhi"]
+    jobs.start(zz["engine"], zz["settings"])
     return flask_app
 
 

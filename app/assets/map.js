@@ -1,6 +1,14 @@
 // Per-feature map styling, fed by the GeoJSON component's `hideout` (values only, never geometry).
+// Names come from loaded files: whatever goes into tooltip HTML is escaped first.
+function zongzhiEscape(text) {
+    return String(text === undefined || text === null ? "" : text).replace(/[&<>"']/g, function (c) {
+        return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+}
+
 window.zongzhi = Object.assign({}, window.zongzhi, {
     map: {
+        escape: zongzhiEscape,
         colorFor: function (value, hideout) {
             if (!value) { return hideout.empty; }
             const breaks = hideout.breaks || [];
@@ -35,8 +43,23 @@ window.zongzhi = Object.assign({}, window.zongzhi, {
                 const hideout = context.hideout || {values: {}};
                 const value = (hideout.values || {})[feature.properties.code] || 0;
                 const unit = hideout.unit || "";
-                return "<b>" + feature.properties.name + "</b><br>" + value + " " + unit;
+                return "<b>" + zongzhiEscape(feature.properties.name) + "</b><br>" +
+                    zongzhiEscape(value) + " " + zongzhiEscape(unit);
             }, {sticky: true, className: "area-tooltip"});
+        },
+        outlineStyle: function () {
+            return {fill: false, color: "#34495e", weight: 1.2, opacity: 0.9};
+        },
+        areaLabel: function (feature, layer) {
+            // Grids are named by their number (the last three digits); areas by their name.
+            // Drawn, never clicked: the layers below take the clicks (set before it is added).
+            layer.options.interactive = false;
+            const p = feature.properties || {};
+            const code = String(p.code || "");
+            const text = code.length === 15 ? code.slice(-3) : (p.name || code);
+            layer.bindTooltip(zongzhiEscape(text), {
+                permanent: true, direction: "center", className: "area-label", interactive: false,
+            });
         },
         featureStyle: function (feature) {
             const p = feature.properties || {};
@@ -61,14 +84,29 @@ window.zongzhi = Object.assign({}, window.zongzhi, {
     },
 });
 
+// A plain click on a breadcrumb link opens that area in-page: it sets the map's own URL (the
+// store every layer reads), as a click on the map does. Modified clicks (new tab, new window)
+// and other buttons keep the browser's own behaviour.
+document.addEventListener("click", function (e) {
+    const a = e.target.closest && e.target.closest("#breadcrumb a.crumb");
+    if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) { return; }
+    const url = new URL(a.href, window.location.href);
+    if (url.origin !== window.location.origin || url.pathname !== window.location.pathname) {
+        return;
+    }
+    e.preventDefault();
+    window.dash_clientside.set_props("url", {search: url.search});
+});
+
 // Drill-down on click, play/pause of the timeline. The URL is the state.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     zongzhi_cb: {
-        drill: function (areaClick, coverageClick, search) {
-            // Whichever layer was clicked last (both carry the same child areas).
+        drill: function () {
+            // Arguments: the clickData of every area layer, then the search. The layer clicked
+            // last carries the area to open (all of them draw the same child areas).
+            const search = arguments[arguments.length - 1];
             const trigger = (window.dash_clientside.callback_context.triggered || [])[0] || {};
-            const feature = String(trigger.prop_id || "").indexOf("coverage") === 0
-                ? coverageClick : areaClick;
+            const feature = trigger.value;
             const code = feature && feature.properties && feature.properties.code;
             if (!code) { return window.dash_clientside.no_update; }
             const q = new URLSearchParams(search || "");

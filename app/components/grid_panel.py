@@ -408,8 +408,10 @@ def panel_data(
         "profile": profile,
         "disputes": grid_detail.grid_disputes(conn, grid_code, flt),
         "trend": grid_detail.grid_monthly_trend(conn, grid_code, flt, now=now),
-        "cases": grid_detail.grid_recent_cases(conn, grid_code, flt, RECENT_CASES, now=now),
-        "patrols": grid_detail.grid_patrols(conn, grid_code, PATROL_DAYS, now=now),
+        "cases": grid_detail.grid_recent_cases(
+            conn, grid_code, flt, RECENT_CASES, now=now, cleared=cleared
+        ),
+        "patrols": grid_detail.grid_patrols(conn, grid_code, PATROL_DAYS, now=now, cleared=cleared),
     }
 
 

@@ -1,7 +1,8 @@
-"""Popups, tooltips and legends for the point and footprint overlays (translated, HTML-escaped).
+"""What a layer says, in the user's language: messages, popups and tooltips (HTML-escaped).
 
-Layers return plain GeoJSON with codes; here each feature gets a ``popup`` / ``tooltip`` property
-in the user's language that assets/map.js binds. Every value from the database is escaped.
+Layers name catalogue keys (``layers.presentation``); here they become text, and each feature's
+``popup`` / ``tooltip`` becomes the HTML string assets/map.js binds. Every value from the
+database is escaped.
 """
 
 from __future__ import annotations
@@ -10,69 +11,50 @@ from html import escape
 from typing import Any
 
 from domain.i18n import t
-from layers import buildings, key_persons
+from layers.presentation import Msg, Popup, Text
 
 
-def _rows(pairs: list[tuple[str, Any]]) -> str:
-    return "".join(
-        f"<tr><th>{escape(label)}</th><td>{escape(str(value if value is not None else '—'))}</td></tr>"
-        for label, value in pairs
+def translate(value: Any, lang: str) -> Any:
+    """``value`` with every message and text in it (through dicts and lists) in ``lang``."""
+    if isinstance(value, Msg):
+        words = t(value.key, lang)
+        return words.format(**value.args) if value.args else words
+    if isinstance(value, Text):
+        return " ".join(translate(part, lang) for part in value.parts)
+    if isinstance(value, Popup):
+        return popup_html(value, lang)
+    if isinstance(value, dict):
+        return {k: translate(v, lang) for k, v in value.items()}
+    if isinstance(value, list):
+        return [translate(v, lang) for v in value]
+    return value
+
+
+def popup_html(popup: Popup, lang: str) -> str:
+    """The popup as a titled table; titles, labels and values escaped."""
+    rows = "".join(
+        f"<tr><th>{escape(translate(label, lang))}</th>"
+        f"<td>{escape(str(_value(value, lang)))}</td></tr>"
+        for label, value in popup.rows
     )
+    title = escape(translate(popup.title, lang))
+    return f"<div class='map-popup'><b>{title}</b><table>{rows}</table></div>"
 
 
-def _popup(title: str, pairs: list[tuple[str, Any]]) -> str:
-    return f"<div class='map-popup'><b>{escape(title)}</b><table>{_rows(pairs)}</table></div>"
+def _value(value: Any, lang: str) -> Any:
+    return "—" if value is None else translate(value, lang)
 
 
-def with_popups(kind: str, geojson: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The collection with translated ``popup`` and ``tooltip`` on each feature."""
+def with_popups(geojson: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
+    """The collection with each feature's ``popup`` and ``tooltip`` as escaped HTML in ``lang``."""
+    if geojson is None:
+        return None
     features = []
     for feature in geojson.get("features", []):
         p = dict(feature["properties"])
-        if kind == "points":
-            p["popup"] = _popup(
-                p.get("title") or "",
-                [
-                    (t("dispute_points.type", lang), p.get("type_name")),
-                    (t("dispute_points.status", lang), t(f"status.{p.get('status')}", lang)),
-                    (t("key_persons.risk", lang), t(f"risk.{p.get('risk_level')}", lang)),
-                    (t("filter.sources", lang), t(f"source.{p.get('source')}", lang)),
-                    (t("dispute_points.reported_at", lang), p.get("reported_at")),
-                    (t("dispute_points.source_ref", lang), p.get("source_ref")),
-                ],
-            )
-        elif kind == "key_persons":
-            # A dark ring tells a person from a dispute point of the same risk colour.
-            p.update(stroke="#222", weight=2, radius=7)
-            p["popup"] = _popup(
-                p.get("name") or "",
-                [
-                    (t("key_persons.category", lang), p.get("category")),
-                    (t("key_persons.risk", lang), t(f"risk.{p.get('risk_level')}", lang)),
-                    (t("key_persons.id_number", lang), p.get("id_number")),
-                    (t("key_persons.phone", lang), p.get("phone")),
-                    (t("key_persons.grid", lang), p.get("grid_name")),
-                ],
-            )
-        elif kind == "buildings":
-            p["tooltip"] = escape(
-                f"{p.get('address') or p.get('code')} · {p.get('floors')} "
-                f"{t('buildings.floors', lang)} · {p.get('units') or 0} {t('buildings.units', lang)}"
-            )
+        if "popup" in p:
+            p["popup"] = popup_html(p["popup"], lang)
+        if "tooltip" in p:
+            p["tooltip"] = escape(translate(p["tooltip"], lang))
         features.append({**feature, "properties": p})
     return {"type": "FeatureCollection", "features": features}
-
-
-def risk_legend(lang: str) -> list[tuple[str, str]]:
-    return [(color, t(f"risk.{risk}", lang)) for risk, color in key_persons.RISK_COLORS.items()]
-
-
-def floors_legend(lang: str) -> list[tuple[str, str]]:
-    bounds = [1, *(b + 1 for b in buildings.FLOOR_BREAKS)]
-    labels = []
-    for i, color in enumerate(buildings.FLOOR_COLORS):
-        low = bounds[i]
-        high = buildings.FLOOR_BREAKS[i] if i < len(buildings.FLOOR_BREAKS) else None
-        span = f"{low}–{high}" if high else f"≥{low}"
-        labels.append((color, f"{span} {t('buildings.floors', lang)}"))
-    return labels

@@ -6,18 +6,23 @@ import geobuf
 from flask import Blueprint, Response, abort, jsonify
 
 from app.context import connection, engine, settings
+from app.web import auth
 from app.web.httpcache import not_modified, respond
 from geodata.read import areas as queries
+from geodata.read.versions import data_version
 
 blueprint = Blueprint("zongzhi", __name__)
 
 
 @blueprint.get("/healthz")
 def healthz() -> Response:
-    """200 with details when the database answers, 503 otherwise."""
+    """200 when the database answers, 503 otherwise; details only for a signed-in user."""
     db = queries.health(engine())
-    status = 200 if db["database"] == "ok" else 503
-    return jsonify({"app": "ok", **db}), status
+    ok = db["database"] == "ok"
+    body = {"status": "ok" if ok else "not ok"}
+    if ok and auth.current_user() is not None:
+        body.update({"app": "ok", **db})
+    return jsonify(body), 200 if ok else 503
 
 
 @blueprint.get("/api/geo/children/<code>.pbf")
@@ -27,9 +32,9 @@ def children_geobuf(code: str) -> Response:
         level = queries.level_of(conn, code)
         if level is None or level == "grid":
             abort(404)
-        # Geometry changes only with a load, so (area, data version) names it: a browser that
+        # Geometry changes only with a write to the areas, so (area, areas' version) names it: a browser that
         # already has it gets 304 before anything is built.
-        etag = f"{code}-{queries.data_version(conn)}"
+        etag = f"{code}-{data_version(conn, 'areas')}"
         max_age = settings().cache_max_age_s
         early = not_modified(etag, max_age)
         if early is not None:

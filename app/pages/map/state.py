@@ -10,27 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
+from app.context import settings
 from layers import area_density
 from layers.filters import MapFilters
+from layers.registry import MAP_LAYERS
 
 LANGS = ("zh", "en")
-# Map overlays, in the order the layer control lists them; the first one is on by default.
-OVERLAYS = (
-    "density",
-    "heat_disputes",
-    "heat_patrols",
-    "points",
-    "hotspots",
-    "coverage",
-    "buildings",
-    "key_persons",
-)
-DEFAULT_OVERLAYS = ("density",)
+# Map overlays (registry ids), in the order the layer control lists them, and those on by default.
+OVERLAYS = tuple(m.id for m in MAP_LAYERS)
+DEFAULT_OVERLAYS = tuple(m.id for m in MAP_LAYERS if m.on_by_default)
+# Layers that colour the drawn area's children: at most one is on.
+CHOROPLETHS = tuple(m.id for m in MAP_LAYERS if m.component == "choropleth")
+# Names links carried before each layer had one name; read, never written.
+OLD_OVERLAY_KEYS = {
+    "density": "area_density",
+    "points": "dispute_points",
+    "coverage": "patrol_coverage",
+}
 
 
 def parse_search(search: str | None) -> dict[str, str]:
-    """Query string → raw key/value pairs (last value wins)."""
-    raw = parse_qs((search or "").lstrip("?"))
+    """Query string → raw key/value pairs (last value wins); anything but a string is empty."""
+    raw = parse_qs((search if isinstance(search, str) else "").lstrip("?"))
     return {k: v[-1] for k, v in raw.items() if v}
 
 
@@ -51,7 +52,11 @@ class ViewState:
         q = parse_search(search)
         overlays = DEFAULT_OVERLAYS
         if "layers" in q:
-            overlays = tuple(o for o in OVERLAYS if o in q["layers"].split(","))
+            asked = {OLD_OVERLAY_KEYS.get(o, o) for o in q["layers"].split(",")}
+            overlays = tuple(o for o in OVERLAYS if o in asked)
+            # Choropleths colour the same areas: a link naming several opens the first only.
+            shown = [o for o in overlays if o in CHOROPLETHS]
+            overlays = tuple(o for o in overlays if o not in CHOROPLETHS or o == shown[0])
         return cls(
             area=q.get("area") or None,
             filters=MapFilters.from_query(q),
@@ -84,3 +89,13 @@ class ViewState:
 def search_for(area: str, search: str | None, default_lang: str = "zh") -> str:
     """The query string for ``area`` keeping the rest of the view in ``search``."""
     return ViewState.from_search(search, default_lang).with_area(area).to_search(default_lang)
+
+
+def state_of(search: str | None) -> ViewState:
+    """The view in ``search`` (language defaulting to the app's setting)."""
+    return ViewState.from_search(search, settings().language)
+
+
+def lang_href(search: str | None, lang: str) -> str:
+    """The same view in another language (a full page load: the layout is rebuilt)."""
+    return "/" + replace(state_of(search), lang=lang).to_search(settings().language)
