@@ -33,6 +33,11 @@ def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
 def _test_url() -> str:
     url = os.environ.get("ZONGZHI_TEST_DATABASE_URL")
     if url:
+        from geodata.db.roles import APP_ROLE, OWNER_ROLE, ensure_roles, password
+
+        home = Settings().resolved_home()
+        libpq = url.replace("+psycopg", "")
+        ensure_roles(libpq, {r: password(home, r) for r in (APP_ROLE, OWNER_ROLE)})
         return sqlalchemy_url(url)
     from geodata.db.embedded import EmbeddedCluster, EmbeddedError
 
@@ -56,6 +61,29 @@ def db_url() -> str:
     migrate.upgrade(engine)
     engine.dispose()
     return url
+
+
+def role_url(url: str, role: str) -> str:
+    """``url`` signed in as ``role`` (its password from the home folder) instead."""
+    from geodata.db.roles import as_role
+
+    return as_role(url, role, Settings().resolved_home())
+
+
+@pytest.fixture(scope="session")
+def app_db_url(db_url: str) -> str:
+    """The test database as the app's own role (held by row-level security)."""
+    from geodata.db.roles import APP_ROLE
+
+    return role_url(db_url, APP_ROLE)
+
+
+@pytest.fixture(scope="session")
+def app_engine(app_db_url: str) -> Iterator[Engine]:
+    """What every test app connects with: ``zongzhi_app``, never the owner or a superuser."""
+    eng = make_engine(Settings(), app_db_url)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -32,11 +33,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(db_url: str, demo_db, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+def live_server(db_url: str, app_db_url: str, demo_db, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
     """``zongzhi serve`` (gunicorn) as a user would run it, pointed at the test database."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "serve.log"
-    env = {**os.environ, "ZONGZHI_DATABASE_URL": db_url}
+    # A real deployment: an external database URL and a key of its own.
+    env = {
+        **os.environ,
+        # The app's own role; migrations (already done) as the owner.
+        "ZONGZHI_DATABASE_URL": app_db_url,
+        "ZONGZHI_OWNER_DATABASE_URL": db_url,
+        "ZONGZHI_SECRET_KEY": secrets.token_urlsafe(48),
+    }
     exe = Path(sys.executable).with_name("zongzhi")
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -90,9 +98,42 @@ class PageWatch:
         page.on("request", lambda r: self.requests.append(r.url))
 
 
+VIEWER = "b_city"
+
+
+def viewer_session(engine) -> str:  # noqa: ANN001
+    """A live session of the browser tests' viewer (created when missing)."""
+    from datetime import timedelta
+
+    from geodata.write import sessions, users
+
+    with engine.begin() as conn:
+        if users.get_user(conn, VIEWER) is None:
+            users.add_user(
+                conn, VIEWER, "browser-viewer-password", "city", display_name="测试值班员"
+            )
+        return sessions.start(conn, VIEWER, lifetime=timedelta(hours=2))
+
+
 @pytest.fixture()
-def page(browser) -> Iterator[PageWatch]:  # noqa: ANN001
+def anonymous_page(browser) -> Iterator[PageWatch]:  # noqa: ANN001
+    """A browser tab nobody is signed in on."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     watch = PageWatch(context.new_page())
+    yield watch
+    context.close()
+
+
+@pytest.fixture()
+def page(browser, live_server, engine) -> Iterator[PageWatch]:  # noqa: ANN001
+    """A browser tab signed in as a viewer (every page needs a signed-in user)."""
+    from app.web.sessions import COOKIE_NAME
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    context.add_cookies(
+        [{"name": COOKIE_NAME, "value": viewer_session(engine), "url": live_server}]
+    )
+    watch = PageWatch(context.new_page())
+    watch.token = context.cookies()[0]["value"]
     yield watch
     context.close()

@@ -67,6 +67,10 @@ def test_beh_browser_every_crumb_opens_its_own_level(live_server, page, engine) 
         )
         query = parse_qs(urlparse(p.url).query)
         assert query["area"] == [code] and query["period"] == ["90d"], p.url
+        # The crumbs above it, and no more (the breadcrumb may settle a moment after the name).
+        p.wait_for_function(
+            "([s, n]) => document.querySelectorAll(s).length === n", arg=[LINKS, i], timeout=20_000
+        )
         assert p.locator(LINKS).count() == i
         # The map draws that level's children, and no grid panel stays open.
         p.wait_for_function(
@@ -75,4 +79,39 @@ def test_beh_browser_every_crumb_opens_its_own_level(live_server, page, engine) 
             timeout=20_000,
         )
         assert p.locator("#grid-detail").is_hidden()
+    assert page.errors == []
+
+
+def test_beh_browser_crumb_click_keeps_the_page(live_server, page, engine) -> None:  # noqa: ANN001
+    """A crumb opens its area in-page, as a map click does: Dash's page router never rebuilds
+    the page (its empty breadcrumb would race the map's own answer), and history steps back."""
+    path = _path(engine)
+    grid = path[-1][0]
+    p = page.page
+    _open_grid(p, live_server, grid)
+    outputs: list[str] = []
+    p.on(
+        "request",
+        lambda r: outputs.append(r.post_data or "") if "_dash-update-component" in r.url else None,
+    )
+    p.locator(LINKS).nth(1).click()
+    p.wait_for_function(
+        "([s, name]) => { const c = document.querySelector(s); return c && c.innerText === name; }",
+        arg=[CURRENT, path[1][1]],
+        timeout=20_000,
+    )
+    p.wait_for_function("(s) => document.querySelectorAll(s).length === 1", arg=LINKS)
+    assert parse_qs(urlparse(p.url).query)["area"] == [path[1][0]]
+    assert any("breadcrumb.children" in o for o in outputs)
+    assert not [o for o in outputs if "_pages_content" in o]
+    # The link is a real link (new tab, copy): its href opens the same area on its own.
+    href = p.locator(LINKS).first.get_attribute("href")
+    assert parse_qs(urlparse(href).query)["area"] == [path[0][0]]
+    p.go_back()
+    p.wait_for_function(
+        "(s) => document.querySelector(s) && document.querySelector(s).dataset.level === 'grid'",
+        arg=CURRENT,
+        timeout=20_000,
+    )
+    assert parse_qs(urlparse(p.url).query)["area"] == [grid]
     assert page.errors == []

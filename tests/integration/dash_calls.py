@@ -10,16 +10,23 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+# The Flask test client's host is "localhost".
+SAME_ORIGIN = {"Origin": "http://localhost"}
 
-def _spec(app, output: str) -> tuple[str, dict[str, Any]]:  # noqa: ANN001
-    """The callback writing ``output`` ("id.property"); the app is set up by its first request."""
+
+def _spec(app, output: str, trigger: str | None = None) -> tuple[str, dict[str, Any]]:  # noqa: ANN001
+    """The callback writing ``output`` ("id.property") — and, when several do, the one with
+    ``trigger`` ("id.property") among its inputs; the app is set up by its first request."""
     app.server.test_client().get("/healthz")
     hits = [
         (key, spec)
         for key, spec in app.callback_map.items()
         if any(
-            f"{o.component_id}.{o.component_property}" == output
+            f"{o.component_id}.{o.component_property}".split("@")[0] == output
             for o in (spec["output"] if isinstance(spec["output"], list) else [spec["output"]])
+        )
+        and (
+            trigger is None or any(f"{i['id']}.{i['property']}" == trigger for i in spec["inputs"])
         )
     ]
     assert len(hits) == 1, f"{len(hits)} callbacks write {output}"
@@ -48,12 +55,14 @@ def call(
     output: str,
     values: dict[str, Any],
     changed: list[str] | None = None,
+    trigger: str | None = None,
 ) -> dict[str, Any]:
-    """Run the callback that writes ``output`` with ``values`` ("id.prop" → value).
+    """Run the callback that writes ``output`` with ``values`` ("id.prop" → value); ``trigger``
+    picks it among several that write ``output`` (an input of the one meant).
 
     Returns "id.prop" → new value for every output the callback set (no_update ones are absent).
     """
-    key, spec = _spec(app, output)
+    key, spec = _spec(app, output, trigger)
     outputs = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
     body = {
         "output": key,
@@ -66,7 +75,8 @@ def call(
         if changed is not None
         else [f"{i['id']}.{i['property']}" for i in spec["inputs"] if not i["id"].startswith("{")],
     }
-    resp = client.post("/_dash-update-component", json=body)
+    # As the browser sends it: a same-origin POST (the app refuses writes without one).
+    resp = client.post("/_dash-update-component", json=body, headers=SAME_ORIGIN)
     if resp.status_code == 204:
         return {}
     assert resp.status_code == 200, resp.data[:500]
@@ -101,3 +111,21 @@ def strings(tree: Any) -> Iterator[str]:
     elif isinstance(tree, list):
         for value in tree:
             yield from strings(value)
+
+
+def signed_in(app, engine, username: str = "t_city", role: str = "city", **user: Any):  # noqa: ANN001, ANN201
+    """A test client signed in as ``username`` (created with ``role`` when missing).
+
+    Every endpoint but the sign-in page needs a signed-in user; the session is a real one
+    (a row in app_session, its token in the cookie), started as a sign-in would.
+    """
+    from geodata.write import users
+
+    with engine.begin() as conn:
+        if users.get_user(conn, username) is None:
+            where = user or users.demo_jurisdiction(conn, role)
+            users.add_user(conn, username, "test-password-" + username, role, **where)
+    client = app.server.test_client()
+    with client.session_transaction() as session:
+        session["user"] = username
+    return client

@@ -11,14 +11,15 @@ from sqlalchemy import text
 from app.main import create_app
 from geodata.db import migrate
 from geodata.settings import Settings
+from tests.integration.dash_calls import signed_in
 
 pytestmark = pytest.mark.db
 
 
 @pytest.fixture(scope="module")
-def client(engine, demo_db):  # noqa: ANN001, ANN201
-    app = create_app(Settings(), engine=engine)
-    return app.server.test_client()
+def client(engine, demo_db, app_engine):  # noqa: ANN001, ANN201
+    app = create_app(Settings(), engine=app_engine)
+    return signed_in(app, engine)
 
 
 def test_app001_healthz(client, engine) -> None:  # noqa: ANN001
@@ -71,11 +72,23 @@ def test_app005_healthz_reports_an_unreachable_database() -> None:
     client = create_app(Settings(), engine=dead).server.test_client()
     resp = client.get("/healthz")
     assert resp.status_code == 503
-    body = resp.get_json()
-    assert body["app"] == "ok" and body["database"] == "error" and body["detail"]
+    # An anonymous caller learns ok / not ok and nothing else (no error text, no revision).
+    assert resp.get_json() == {"status": "not ok"}
+    # A signed-in browser's cookie cannot be checked either: still a clean 503, never a 500.
+    client.set_cookie("zongzhi_session", "x" * 43)
+    again = client.get("/healthz")
+    assert again.status_code == 503 and again.get_json() == {"status": "not ok"}
+    assert client.get("/").status_code == 503
 
 
-def test_app006_fresh_gunicorn_workers_serve_bundles_to_concurrent_requests(db_url) -> None:  # noqa: ANN001
+def test_app007_anonymous_healthz_says_only_ok(engine, demo_db, app_engine) -> None:  # noqa: ANN001
+    resp = create_app(Settings(), engine=app_engine).server.test_client().get("/healthz")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
+
+
+def test_app006_fresh_gunicorn_workers_serve_bundles_to_concurrent_requests(
+    db_url, app_db_url
+) -> None:  # noqa: ANN001
     """``zongzhi serve`` sets Dash up before traffic (the plotly/dash#3971 race).
 
     A fresh worker whose first requests are concurrent bundle requests used to answer 500
@@ -97,7 +110,12 @@ def test_app006_fresh_gunicorn_workers_serve_bundles_to_concurrent_requests(db_u
     exe = Path(sys.executable).with_name("zongzhi")
     proc = subprocess.Popen(
         [str(exe), "serve", "--port", str(port), "--workers", "2"],
-        env={**os.environ, "ZONGZHI_DATABASE_URL": db_url},
+        env={
+            **os.environ,
+            "ZONGZHI_DATABASE_URL": app_db_url,
+            "ZONGZHI_OWNER_DATABASE_URL": db_url,
+            "ZONGZHI_SECRET_KEY": "k" * 40,
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -137,11 +155,40 @@ def _page_json(settings: Settings, engine, **query: str) -> str:  # noqa: ANN001
         return json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder)
 
 
-def test_app010_amap_basemap_shifts_overlays_into_gcj02(engine, demo_db) -> None:  # noqa: ANN001
+def test_app010_amap_basemap_shifts_overlays_into_gcj02(app_engine, demo_db) -> None:  # noqa: ANN001
     """With AMap tiles the map runs in the GCJ-02 CRS and heat tiles are asked for in that frame."""
-    amap = _page_json(Settings(basemap="amap"), engine, layers="heat_disputes")
+    amap = _page_json(Settings(basemap="amap"), app_engine, layers="heat_disputes")
     assert '"crs": "GCJ02"' in amap
     assert "crs=gcj02" in amap and "autonavi.com" in amap
-    plain = _page_json(Settings(basemap="none"), engine, layers="heat_disputes")
+    plain = _page_json(Settings(basemap="none"), app_engine, layers="heat_disputes")
     assert '"crs": "EPSG3857"' in plain and "crs=gcj02" not in plain
     assert "autonavi.com" not in plain and "tianditu" not in plain
+
+
+def _overlays(page_json: str) -> dict[str, bool]:
+    """Layer-control entry name → checked, from a serialised page."""
+    found: dict[str, bool] = {}
+
+    def walk(node) -> None:  # noqa: ANN001
+        if isinstance(node, dict):
+            if node.get("type") == "Overlay":
+                found[node["props"]["name"]] = node["props"].get("checked", False)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(page_json))
+    return found
+
+
+def test_app011_an_old_link_opens_the_same_layers(app_engine, demo_db) -> None:  # noqa: ANN001
+    """``layers=density,points,coverage`` (before each layer had one name) is today's page."""
+    old = _page_json(Settings(), app_engine, layers="hotspots,coverage", period="30d")
+    new = _page_json(Settings(), app_engine, layers="hotspots,patrol_coverage", period="30d")
+    assert old == new
+    checked = {name for name, on in _overlays(old).items() if on}
+    assert checked == {"热点分析（Gi*）", "巡查覆盖"}
+    # The language link (the URL the page writes) carries the new names.
+    assert "layers=hotspots,patrol_coverage" in old

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +19,7 @@ from geodata.write import users
 from layers import buildings, dispute_points, key_persons
 from layers.filters import LOCAL_TZ, MapFilters
 from tests.conftest import AS_OF
+from tests.integration.dash_calls import SAME_ORIGIN
 
 pytestmark = pytest.mark.db
 
@@ -28,22 +29,23 @@ ID_18 = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
 PHONE_11 = re.compile(r"(?<![0-9])1[0-9]{10}(?![0-9])")
 # Test users live in app_user for this module only (the client signs in outside `conn`).
 TEST_USERS = {
-    "t_leader": "leader",
+    "t_leader": "city",
     "t_analyst": "analyst",
     "t_admin": "admin",
-    "t_off": "leader",
-    "t_lock": "viewer",
+    "t_off": "city",
+    "t_lock": "city",
 }
 
 
 @pytest.fixture(scope="module")
-def app(engine, demo_db):  # noqa: ANN001, ANN201
+def app(engine, demo_db, app_engine):  # noqa: ANN001, ANN201
     with engine.begin() as c:
         c.execute(text("DELETE FROM app_user WHERE username LIKE 't\\_%'"))
         for name, role in TEST_USERS.items():
             users.add_user(c, name, PASSWORD, role, display_name=f"测试{role}")
         c.execute(text("UPDATE app_user SET active = false WHERE username = 't_off'"))
-    yield create_app(Settings(), engine=engine)
+    # Many sign-ins from one test address: the per-address limit has its own test.
+    yield create_app(Settings(login_rate_limit="1000 per minute"), engine=app_engine)
     with engine.begin() as c:
         c.execute(text("DELETE FROM app_user WHERE username LIKE 't\\_%'"))
 
@@ -73,16 +75,19 @@ def _audit(engine, username: str, action: str) -> int:  # noqa: ANN001
         ).scalar()
 
 
-def _login(client, username: str, password: str, **extra):  # noqa: ANN001, ANN003, ANN202
+def _login(client, username: str, password: str, ip: str = "127.0.0.1", **extra):  # noqa: ANN001, ANN003, ANN202
     return client.post(
-        "/auth/login", data={"username": username, "password": password, **extra}, headers={}
+        "/auth/login",
+        data={"username": username, "password": password, **extra},
+        headers=SAME_ORIGIN,
+        environ_base={"REMOTE_ADDR": ip},
     )
 
 
 # --- users, passwords, sign-in ------------------------------------------------------------------
 
 
-def test_auth101_password_hashing(conn) -> None:  # noqa: ANN001
+def test_auth101_password_hashing(conn, demo_db) -> None:  # noqa: ANN001
     hashed = users.hash_password(PASSWORD)
     assert hashed.startswith("scrypt:") and PASSWORD not in hashed
     assert users.verify_password(hashed, PASSWORD)
@@ -96,12 +101,30 @@ def test_auth101_password_hashing(conn) -> None:  # noqa: ANN001
     assert "password_hash" not in users.get_user(conn, "h_user")
 
 
-def test_auth102_user_rows_are_checked(conn) -> None:  # noqa: ANN001
+def test_auth102_user_rows_are_checked(conn, demo_db) -> None:  # noqa: ANN001
     with pytest.raises(ValueError, match="unknown role"):
         users.add_user(conn, "x_user", PASSWORD, "superuser")
-    with pytest.raises(ValueError, match="district"):
-        users.add_user(conn, "x_user", PASSWORD, "leader", district_code="15")
-    users.add_user(conn, "x_user", PASSWORD, "leader", district_code="150102")
+    with pytest.raises(ValueError, match="no area"):
+        users.add_user(conn, "x_user", PASSWORD, "district", area_code="15")
+    with pytest.raises(ValueError, match="no area"):
+        users.add_user(conn, "x_user", PASSWORD, "district", area_code="159999")
+    # A role is bound to an area of its own level, a department user to a department.
+    with pytest.raises(ValueError, match="bound to a township"):
+        users.add_user(conn, "x_user", PASSWORD, "township", area_code="150102")
+    with pytest.raises(ValueError, match="needs --area"):
+        users.add_user(conn, "x_user", PASSWORD, "grid_worker")
+    with pytest.raises(ValueError, match="needs --department"):
+        users.add_user(conn, "x_user", PASSWORD, "department")
+    with pytest.raises(ValueError, match="no department"):
+        users.add_user(conn, "x_user", PASSWORD, "department", department_code="NOPE")
+    city = conn.execute(text("SELECT code FROM admin_area WHERE level = 'city'")).scalar()
+    assert users.add_user(conn, "x_city", PASSWORD, "city")["area_code"] == city
+    made = users.add_user(conn, "x_user", PASSWORD, "district", area_code="150102")
+    assert (made["role"], made["area_code"], made["department_code"]) == (
+        "district",
+        "150102",
+        None,
+    )
     with pytest.raises(ValueError, match="already exists"):
         users.add_user(conn, "x_user", PASSWORD, "admin")
     # The database refuses a role outside the list even when the Python check is bypassed.
@@ -126,8 +149,8 @@ def test_auth103_sign_in_sets_the_session_and_redirects(app, client, engine) -> 
         assert sess["user"] == "t_leader"
     with client:
         client.get("/healthz")
-        assert current_user()["display_name"] == "测试leader"
-        assert current_role() == "leader"
+        assert current_user()["display_name"] == "测试city"
+        assert current_role() == "city"
     assert _audit(engine, "t_leader", "auth.login") == before + 1
     with engine.connect() as c:
         detail = c.execute(
@@ -139,13 +162,17 @@ def test_auth103_sign_in_sets_the_session_and_redirects(app, client, engine) -> 
     assert "ip" in detail and PASSWORD not in json.dumps(detail)
 
 
-def test_auth104_anonymous_is_a_viewer(app, client) -> None:  # noqa: ANN001
+def test_auth104_anonymous_holds_nothing_and_reaches_only_the_sign_in_page(app, client) -> None:  # noqa: ANN001
     from app.web.auth import current_role, current_user, may
 
     with client:
         client.get("/healthz")
-        assert current_user() is None and current_role() == "viewer"
-        assert may("map.view") and not may("key_persons.view")
+        assert current_user() is None and current_role() == "anonymous"
+        assert not any(may(p) for p in users.PERMISSIONS)
+    page = client.get("/?area=150102&period=30d")
+    assert page.status_code == 303
+    assert page.headers["Location"] == "/login?next=%2F%3Farea%3D150102%26period%3D30d"
+    assert client.get("/login").status_code == 200
 
 
 def test_auth105_failure_names_no_account_and_is_audited(client, engine) -> None:  # noqa: ANN001
@@ -176,9 +203,10 @@ def test_auth106_open_redirect_is_refused(client) -> None:  # noqa: ANN001
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"):
         resp = _login(client, "t_analyst", PASSWORD, next=target)
         assert resp.status_code == 303 and resp.headers["Location"] == "/", target
-        failed = _login(client, "t_analyst", "nope nope", next=target)
+        failed = _login(client, "t_analyst", "nope nope", ip="10.0.1.6", next=target)
         assert "evil" not in failed.headers["Location"], target
-    assert client.get("/auth/logout?next=//evil.example").headers["Location"] == "/"
+    out = client.post("/auth/logout?next=//evil.example", headers=SAME_ORIGIN)
+    assert out.headers["Location"] == "/"
 
 
 def test_auth107_cross_site_post_is_refused(client) -> None:  # noqa: ANN001
@@ -203,7 +231,7 @@ def test_auth108_sign_out_and_deactivation_end_the_session(client, engine) -> No
 
     _login(client, "t_analyst", PASSWORD)
     before = _audit(engine, "t_analyst", "auth.logout")
-    resp = client.post("/auth/logout")
+    resp = client.post("/auth/logout", headers=SAME_ORIGIN)
     assert resp.status_code == 303
     with client.session_transaction() as sess:
         assert "user" not in sess
@@ -215,16 +243,17 @@ def test_auth108_sign_out_and_deactivation_end_the_session(client, engine) -> No
     try:
         with client:
             client.get("/healthz")
-            assert current_role() == "viewer"
+            assert current_role() == "anonymous"
     finally:
         with engine.begin() as c:
             c.execute(text("UPDATE app_user SET active = true WHERE username = 't_admin'"))
 
 
-def test_auth109_repeated_failures_lock_the_name(client, engine) -> None:  # noqa: ANN001
-    for _ in range(users.MAX_FAILURES):
-        _login(client, "t_lock", "wrong password")
-    resp = _login(client, "t_lock", PASSWORD)
+def test_auth109_failures_lock_that_address_out_of_that_account_only(client, engine) -> None:  # noqa: ANN001
+    attacker, owner = "10.0.1.9", "10.0.2.9"
+    for _ in range(users.FREE_FAILURES):
+        _login(client, "t_lock", "wrong password", ip=attacker)
+    resp = _login(client, "t_lock", PASSWORD, ip=attacker)
     assert resp.headers["Location"] == "/login?error=locked"
     with engine.connect() as c:
         reason = c.execute(
@@ -234,6 +263,98 @@ def test_auth109_repeated_failures_lock_the_name(client, engine) -> None:  # noq
             )
         ).scalar()
     assert reason == "locked"
+    # The owner, elsewhere, is not kept out by someone else's guesses.
+    assert _login(client, "t_lock", PASSWORD, ip=owner).headers["Location"] == "/"
+
+
+def test_auth120_the_wait_grows_with_each_failure_and_ends(conn) -> None:  # noqa: ANN001
+    wait = users.lockout_wait
+    assert [wait(n) for n in range(users.FREE_FAILURES)] == [timedelta(0)] * users.FREE_FAILURES
+    base = users.BACKOFF_BASE
+    assert wait(users.FREE_FAILURES) == base
+    assert wait(users.FREE_FAILURES + 1) == 2 * base
+    assert wait(users.FREE_FAILURES + 2) == 4 * base
+    assert wait(users.FREE_FAILURES + 50) == users.BACKOFF_MAX
+    users.add_user(conn, "t_wait", PASSWORD, "city")
+    now = conn.execute(text("SELECT now()")).scalar()
+
+    def fail_at(ago: timedelta) -> None:
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (at, user_name, role, action, detail)"
+                " VALUES (:at, 't_wait', 'viewer', 'auth.login_failed', '{\"ip\": \"10.0.3.1\"}')"
+            ),
+            {"at": now - ago},
+        )
+
+    for _ in range(users.FREE_FAILURES):
+        fail_at(2 * base)  # the wait (base) has passed since the last one
+    assert users.authenticate(conn, "t_wait", PASSWORD, "10.0.3.1")[1] == "ok"
+    fail_at(base / 2)  # one more, just now: 2 × base from now
+    assert users.authenticate(conn, "t_wait", PASSWORD, "10.0.3.1")[1] == "locked"
+    assert users.authenticate(conn, "t_wait", PASSWORD, "10.0.3.2")[1] == "ok"
+
+
+def test_auth121_sign_in_is_rate_limited_per_address(engine, demo_db, app_engine) -> None:  # noqa: ANN001
+    app = create_app(Settings(login_rate_limit="3 per minute"), engine=app_engine)
+    client = app.server.test_client()
+    for _ in range(3):
+        assert (
+            "rate_limited"
+            not in _login(client, "nobody_here", "x", ip="10.0.4.1").headers["Location"]
+        )
+    limited = _login(client, "t_analyst", PASSWORD, ip="10.0.4.1")
+    assert limited.status_code == 303
+    assert limited.headers["Location"] == "/login?error=rate_limited"
+    with client.session_transaction() as sess:
+        assert "user" not in sess
+    assert _login(client, "t_analyst", PASSWORD, ip="10.0.4.2").headers["Location"] == "/"
+
+
+def test_auth122_writes_need_a_same_origin_request(client) -> None:  # noqa: ANN001
+    body = {"output": "x.children", "outputs": {"id": "x", "property": "children"}, "inputs": []}
+    url = "/_dash-update-component"
+    refused = [
+        {},
+        {"Origin": "null"},
+        {"Origin": "https://evil.example"},
+        {"Referer": "https://evil.example/page"},
+    ]
+    for headers in refused:
+        assert client.post(url, json=body, headers=headers).status_code == 403, headers
+        resp = client.post(
+            "/auth/login", data={"username": "t_admin", "password": PASSWORD}, headers=headers
+        )
+        assert resp.headers["Location"].startswith("/login?error=cross_site"), headers
+        assert client.post("/auth/logout", headers=headers).status_code == 403, headers
+    # A same-site Referer stands in for a missing Origin.
+    ok = client.post(
+        "/auth/login",
+        data={"username": "t_admin", "password": PASSWORD},
+        headers={"Referer": "http://localhost/login"},
+    )
+    assert ok.headers["Location"] == "/"
+
+
+def test_auth123_sign_out_is_post_only(client) -> None:  # noqa: ANN001
+    _login(client, "t_analyst", PASSWORD)
+    assert client.get("/auth/logout").status_code == 405
+    with client.session_transaction() as sess:
+        assert sess.get("user") == "t_analyst"  # a link or an image signs nobody out
+
+
+def test_auth124_security_headers_on_pages_and_routes(app, client) -> None:  # noqa: ANN001
+    for url in ("/", "/login", "/healthz", "/_dash-layout"):
+        resp = client.get(url)
+        csp = resp.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, url
+        assert "'unsafe-eval'" not in csp and "script-src 'self' 'sha256-" in csp, url
+        assert resp.headers["X-Frame-Options"] == "DENY"
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert resp.headers["Referrer-Policy"] == "same-origin"
+    # Every inline script of the index page is allowed by its hash, nothing else inline.
+    for h in app.csp_hashes():
+        assert h in client.get("/").headers["Content-Security-Policy"]
 
 
 def _page_text(component) -> str:  # noqa: ANN001
@@ -243,35 +364,57 @@ def _page_text(component) -> str:  # noqa: ANN001
 
 
 def test_auth110_login_page(app, client) -> None:  # noqa: ANN001
-    import dash
-
-    # The page module as Dash imported it (importing app.pages.login again would re-register it).
-    login = next(p for p in dash.page_registry.values() if p["path"] == "/login")
-    assert client.get("/login").status_code == 200
-    with app.server.test_request_context("/login"):
-        page = _page_text(login["layout"](next="/?area=150102"))
-        assert "/auth/login" in page and "/?area=150102" in page and "用户名" in page
-        assert "用户名或密码错误" not in page
-        failed = _page_text(login["layout"](error="bad_credentials"))
-        assert "用户名或密码错误" in failed
-        evil = _page_text(login["layout"](next="//evil.example"))
-        assert "evil.example" not in evil
+    page = client.get("/login?next=/%3Farea%3D150102")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    text_ = page.get_data(as_text=True)
+    assert (
+        'action="/auth/login"' in text_ and 'value="/?area=150102"' in text_ and "用户名" in text_
+    )
+    assert "用户名或密码错误" not in text_
+    assert "用户名或密码错误" in client.get("/login?error=bad_credentials").get_data(as_text=True)
+    assert "<script" not in client.get("/login?error=<script>").get_data(as_text=True)
+    evil = client.get("/login?next=//evil.example").get_data(as_text=True)
+    assert "evil.example" not in evil
+    escaped = client.get('/login?next=/"><script>alert(1)</script>').get_data(as_text=True)
+    assert "<script>alert" not in escaped and "&lt;script&gt;" in escaped
+    english = client.get("/login?lang=en").get_data(as_text=True)
+    assert "User name" in english or "Username" in english
+    _login(client, "t_leader", PASSWORD)
+    signed = client.get("/login").get_data(as_text=True)
+    assert 'action="/auth/logout"' in signed and 'method="post"' in signed
 
 
 def test_auth111_demo_users(conn, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.delenv(users.DEMO_PASSWORD_ENV, raising=False)
-    conn.execute(text("DELETE FROM app_user WHERE username IN ('leader', 'analyst', 'admin')"))
+    names = [u[0] for u in users.DEMO_USERS]
+    conn.execute(text("DELETE FROM app_user WHERE username = ANY(:n)"), {"n": names})
     password = users.ensure_demo_users(conn)
     assert password and len(password) >= 12
-    for name, role in (("leader", "leader"), ("analyst", "analyst"), ("admin", "admin")):
+    for name, _, role, _ in users.DEMO_USERS:
         user, reason = users.authenticate(conn, name, password)
         assert reason == "ok" and user["role"] == role
+    # Each bound to the jurisdiction its role names, found in the data (independent SQL).
+    bound = dict(
+        conn.execute(
+            text(
+                "SELECT role, coalesce(area_code, department_code) FROM app_user"
+                " WHERE username = ANY(:n) AND role <> 'analyst'"
+            ),
+            {"n": names},
+        ).all()
+    )
+    city = conn.execute(text("SELECT code FROM admin_area WHERE level = 'city'")).scalar()
+    assert bound["city"] == bound["admin"] == bound["display"] == city
+    assert len(bound["district"]) == 6 and bound["township"].startswith(bound["district"])
+    assert len(bound["grid_worker"]) == 15 and bound["grid_worker"].startswith(bound["township"])
+    dept = text("SELECT 1 FROM department WHERE code = :d")
+    assert conn.execute(dept, {"d": bound["department"]}).scalar() == 1
     assert users.ensure_demo_users(conn) is None  # already there: nothing created, nothing shown
     conn.execute(text("DELETE FROM app_user WHERE username = 'admin'"))
     monkeypatch.setenv(users.DEMO_PASSWORD_ENV, "demo-password-1")
     assert users.ensure_demo_users(conn) is None
     assert users.authenticate(conn, "admin", "demo-password-1")[1] == "ok"
-    assert users.authenticate(conn, "leader", password)[1] == "ok"  # left alone
+    assert users.authenticate(conn, "district", password)[1] == "ok"  # left alone
 
 
 # --- masking in SQL ------------------------------------------------------------------------------
@@ -299,11 +442,11 @@ def test_mask101_sql_fragments_match_the_python_reference(conn) -> None:  # noqa
 
 def test_kp001_viewer_is_refused(conn, city_bbox) -> None:  # noqa: ANN001
     with pytest.raises(PermissionError):
-        key_persons.fetch(conn, key_persons.Params(bbox=city_bbox, role="viewer"))
+        key_persons.fetch(conn, key_persons.Params(bbox=city_bbox, role="display"))
 
 
 def test_kp002_leader_gets_masked_values(conn, city_bbox, demo_db) -> None:  # noqa: ANN001
-    data = key_persons.fetch(conn, key_persons.Params(bbox=city_bbox, role="leader"))
+    data = key_persons.fetch(conn, key_persons.Params(bbox=city_bbox, role="city"))
     payload = json.dumps(data, ensure_ascii=False)
     assert data["masked"] and data["count"] > 0
     assert not ID_18.search(payload) and not PHONE_11.search(payload)
@@ -317,7 +460,7 @@ def test_kp002_leader_gets_masked_values(conn, city_bbox, demo_db) -> None:  # n
         assert re.fullmatch(r"[0-9]{3}\*{4}[0-9]{4}", p["phone"])
         assert p["name"].endswith("*") and p["name"] != raw[p["id"]].name
         assert p["id_number"] == features.mask_id_number(raw[p["id"]].id_number)
-    rendered = key_persons.render(data, key_persons.Params(bbox=city_bbox, role="leader"))
+    rendered = key_persons.render(data, key_persons.Params(bbox=city_bbox, role="city"))
     assert not PHONE_11.search(json.dumps(rendered))
     assert {f["properties"]["color"] for f in rendered["geojson"]["features"]} <= set(
         key_persons.RISK_COLORS.values()
@@ -346,7 +489,7 @@ def test_kp003_admin_gets_raw_values(conn, city_bbox) -> None:  # noqa: ANN001
 
 def test_kp004_risk_filter_bbox_and_district(conn, city_bbox) -> None:  # noqa: ANN001
     params = key_persons.Params(
-        bbox=city_bbox, role="analyst", filters=MapFilters(risks=("high", "medium"))
+        bbox=city_bbox, role="city", filters=MapFilters(risks=("high", "medium"))
     )
     data = key_persons.fetch(conn, params)
     risks = {f["properties"]["risk_level"] for f in data["geojson"]["features"]}
@@ -358,14 +501,14 @@ def test_kp004_risk_filter_bbox_and_district(conn, city_bbox) -> None:  # noqa: 
     # Half the box holds fewer, and only those inside it.
     west, south, east, north = city_bbox
     half = (west, south, (west + east) / 2, north)
-    part = key_persons.fetch(conn, key_persons.Params(bbox=half, role="analyst"))
+    part = key_persons.fetch(conn, key_persons.Params(bbox=half, role="city"))
     assert part["count"] < key_persons.fetch(conn, params.model_copy(update={"filters": MapFilters()}))["count"]  # fmt: skip
     assert all(f["geometry"]["coordinates"][0] <= half[2] for f in part["geojson"]["features"])
     district = conn.execute(
         text("SELECT district_code FROM key_person GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
     ).scalar()
     scoped = key_persons.fetch(
-        conn, key_persons.Params(bbox=city_bbox, role="leader", district_code=district)
+        conn, key_persons.Params(bbox=city_bbox, role="city", district_code=district)
     )
     assert scoped["count"] > 0
     assert {f["properties"]["district_code"] for f in scoped["geojson"]["features"]} == {district}
@@ -447,16 +590,16 @@ def test_bld003_cap(conn, city_bbox) -> None:  # noqa: ANN001
 
 def test_dp001_viewer_is_refused(conn, city_bbox) -> None:  # noqa: ANN001
     with pytest.raises(PermissionError):
-        dispute_points.fetch(conn, dispute_points.Params(bbox=city_bbox, role="viewer", now=NOW))
+        dispute_points.fetch(conn, dispute_points.Params(bbox=city_bbox, role="display", now=NOW))
 
 
 def test_dp002_too_many_gives_only_the_count(conn, city_bbox) -> None:  # noqa: ANN001
     total = conn.execute(
-        text("SELECT count(*) FROM dispute WHERE reported_at >= :s"),
+        text("SELECT count(*) FROM dispute WHERE reported_at >= :s AND geom IS NOT NULL"),
         {"s": MapFilters().window(NOW)[0]},
     ).scalar()
     assert total > 10
-    params = dispute_points.Params(bbox=city_bbox, role="leader", now=NOW, limit=10)
+    params = dispute_points.Params(bbox=city_bbox, role="city", now=NOW, limit=10)
     data = dispute_points.fetch(conn, params)
     assert data == {"count": total, "too_many": True, "geojson": None}
     out = dispute_points.render(data, params)
@@ -524,7 +667,7 @@ def test_cli101_user_add_and_list(db_url, engine, demo_db) -> None:  # noqa: ANN
     try:
         added = runner.invoke(
             cli,
-            ["user", "add", "cli_leader", "--role", "leader", "--district", "150102",
+            ["user", "add", "cli_leader", "--role", "district", "--area", "150102",
              "--password-stdin"],
             input=PASSWORD + "\n",
             env=env,
@@ -533,7 +676,7 @@ def test_cli101_user_add_and_list(db_url, engine, demo_db) -> None:  # noqa: ANN
         assert "cli_leader" in added.output and PASSWORD not in added.output
         with engine.connect() as c:
             user, reason = users.authenticate(c, "cli_leader", PASSWORD)
-        assert reason == "ok" and user["district_code"] == "150102"
+        assert reason == "ok" and user["area_code"] == "150102"
         again = runner.invoke(
             cli, ["user", "add", "cli_leader", "--role", "admin", "--password-stdin"],
             input=PASSWORD + "\n", env=env,
@@ -551,7 +694,7 @@ def test_cli101_user_add_and_list(db_url, engine, demo_db) -> None:  # noqa: ANN
         assert "scrypt" not in listed.output
         rows = json.loads(runner.invoke(cli, ["user", "list", "--json"], env=env).output)
         mine = [r for r in rows if r["username"] == "cli_leader"]
-        assert mine and mine[0]["role"] == "leader" and "password_hash" not in mine[0]
+        assert mine and mine[0]["role"] == "district" and "password_hash" not in mine[0]
     finally:
         with engine.begin() as c:
             c.execute(text("DELETE FROM app_user WHERE username = 'cli_leader'"))

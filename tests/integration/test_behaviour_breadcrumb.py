@@ -13,24 +13,24 @@ from sqlalchemy import text
 
 from app.main import create_app
 from geodata.settings import Settings
-from tests.integration.dash_calls import call, components
+from tests.integration.dash_calls import call, components, signed_in
 
 pytestmark = pytest.mark.db
 
 CRUMBS = "breadcrumb.children"
 # The rest of the view, which a crumb must keep.
-VIEW = "period=90d&risk=high&metric=per_1k&layers=density,hotspots"
+VIEW = "period=90d&risk=high&metric=per_1k&layers=area_density,hotspots"
 LEVEL_TAG = {"city": "市", "district": "旗县区", "township": "乡镇街道", "community": "村社区"}
 
 
 @pytest.fixture(scope="module")
-def app(engine, demo_db):  # noqa: ANN001, ANN201
-    return create_app(Settings(), engine=engine)
+def app(engine, demo_db, app_engine):  # noqa: ANN001, ANN201
+    return create_app(Settings(), engine=app_engine)
 
 
 @pytest.fixture()
-def client(app):  # noqa: ANN001, ANN201
-    return app.server.test_client()
+def client(app, engine):  # noqa: ANN001, ANN201
+    return signed_in(app, engine)
 
 
 def lineage_sql(conn, grid: str) -> list[tuple[str, str, str]]:  # noqa: ANN001
@@ -68,7 +68,7 @@ def crumbs(app, client, search: str) -> tuple[list[tuple[str, str]], dict]:  # n
     links = [
         (c["props"]["children"], c["props"]["href"])
         for c in components(tree)
-        if c["type"] == "Link"
+        if c["type"] == "A" and "crumb" in c["props"]["className"].split()
     ]
     current = [
         c["props"]
@@ -95,7 +95,7 @@ def test_beh_crumb_each_link_names_its_own_ancestor(app, client, grid_path) -> N
         assert text_ == name and q["area"] == [code], (text_, href)
         # The rest of the view goes along.
         assert q["period"] == ["90d"] and q["risk"] == ["high"], href
-        assert q["metric"] == ["per_1k"] and q["layers"] == ["density,hotspots"], href
+        assert q["metric"] == ["per_1k"] and q["layers"] == ["area_density,hotspots"], href
 
 
 def test_beh_crumb_following_each_link_shows_that_level(app, client, grid_path) -> None:  # noqa: ANN001

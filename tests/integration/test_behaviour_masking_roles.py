@@ -18,12 +18,19 @@ from sqlalchemy import text
 from app.cli import main as cli
 from app.main import create_app
 from geodata.settings import Settings
-from tests.integration.dash_calls import call, components, pattern_id, strings
+from tests.integration.dash_calls import (
+    SAME_ORIGIN,
+    call,
+    components,
+    pattern_id,
+    signed_in,
+    strings,
+)
 
 pytestmark = pytest.mark.db
 
 PASSWORD = "bt-password-123"
-USERS = {"bt_leader": "leader", "bt_analyst": "analyst", "bt_admin": "admin"}
+USERS = {"bt_leader": "city", "bt_analyst": "analyst", "bt_admin": "admin"}
 
 ID_X = "15010219850612018X"  # valid GB 11643 number whose check character is X
 ID_X_MASKED = "150102********018X"
@@ -33,7 +40,9 @@ KP_PHONE, KP_PHONE_MASKED = "13612345678", "136****5678"
 KP_NAME, KP_NAME_MASKED = "欧阳测试", "欧阳*"
 WORKER_PHONE, WORKER_PHONE_MASKED = "13987654321", "139****4321"
 CASE_PHONE, CASE_PHONE_MASKED = "15855512345", "158****2345"
-RAW = (ID_X, ID_2, KP_PHONE, WORKER_PHONE, CASE_PHONE)
+TITLE_PHONE, TITLE_PHONE_MASKED = "13700001111", "137****1111"
+FINDING_ID, FINDING_ID_MASKED = "150105196002024015", "150105********4015"
+RAW = (ID_X, ID_2, KP_PHONE, WORKER_PHONE, CASE_PHONE, TITLE_PHONE, FINDING_ID)
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +85,12 @@ def planted(engine, db_url, demo_db):  # noqa: ANN001, ANN201
             text(
                 "INSERT INTO dispute (source, source_ref, type_code, title, description,"
                 " reported_at, geom, grid_code, district_code, risk_level, status, outcome)"
-                " SELECT 'hotline', 'BT-MASK-1', code, '测试纠纷', :desc, :at,"
+                " SELECT 'hotline', 'BT-MASK-1', code, :title, :desc, :at,"
                 " ST_SetSRID(ST_MakePoint(:x, :y), 4326), :g, :d, 'high', 'received', :out"
                 " FROM dispute_type ORDER BY code LIMIT 1 RETURNING id"
             ),
             {
+                "title": f"测试纠纷：来电人{TITLE_PHONE}反映楼道堆物",
                 "desc": f"当事人身份证号{ID_X}，联系电话{KP_PHONE}；对方{ID_2}",
                 "out": f"回访电话{CASE_PHONE}",
                 # Newest case in the grid under the default period, whenever the test runs.
@@ -91,8 +101,26 @@ def planted(engine, db_url, demo_db):  # noqa: ANN001, ANN201
                 "d": district,
             },
         ).scalar()
+        # A patrol finding that quotes an ID number, as grid workers do.
+        c.execute(
+            text(
+                "INSERT INTO patrol_visit (visited_at, worker_id, grid_code, district_code, geom,"
+                " finding, anomaly_type) SELECT :at, w.id, :g, :d,"
+                " ST_SetSRID(ST_MakePoint(:x, :y), 4326), :f, '安全隐患'"
+                " FROM grid_worker w WHERE w.code = 'BT-MASK-W1'"
+            ),
+            {
+                "at": datetime.now(UTC) - timedelta(hours=2),
+                "g": grid,
+                "d": district,
+                "x": lon,
+                "y": lat,
+                "f": f"发现群租，租户身份证{FINDING_ID}",
+            },
+        )
     yield {"grid": grid, "lon": lon, "lat": lat, "dispute_id": int(dispute_id)}
     with engine.begin() as c:
+        c.execute(text("DELETE FROM patrol_visit WHERE finding LIKE '发现群租，租户身份证%'"))
         c.execute(text("DELETE FROM dispute WHERE source_ref = 'BT-MASK-1'"))
         c.execute(text("DELETE FROM key_person WHERE id_number = :i"), {"i": ID_X})
         c.execute(text("DELETE FROM grid_worker WHERE code = 'BT-MASK-W1'"))
@@ -100,13 +128,16 @@ def planted(engine, db_url, demo_db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
-def app(engine, planted):  # noqa: ANN001, ANN201
-    return create_app(Settings(), engine=engine)
+def app(engine, planted, app_engine):  # noqa: ANN001, ANN201
+    # Many sign-ins from one test address: the per-address limit has its own test.
+    return create_app(Settings(login_rate_limit="1000 per minute"), engine=app_engine)
 
 
 def _signed_in(app, username: str):  # noqa: ANN001, ANN202
     client = app.server.test_client()
-    resp = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    resp = client.post(
+        "/auth/login", data={"username": username, "password": PASSWORD}, headers=SAME_ORIGIN
+    )
     assert resp.status_code == 303 and resp.headers["Location"] == "/", resp.headers
     with client.session_transaction() as session:
         assert session.get("user") == username
@@ -126,14 +157,14 @@ def _no_raw_numbers(out: dict) -> None:
 ROLES = [("bt_leader", True), ("bt_analyst", True), ("bt_admin", False)]
 
 
-@pytest.mark.parametrize("username, masked", ROLES, ids=["leader", "analyst", "admin"])
+@pytest.mark.parametrize("username, masked", [ROLES[0], ROLES[2]], ids=["city", "admin"])
 def test_beh_mask_key_persons_layer(app, planted, username: str, masked: bool) -> None:  # noqa: ANN001
     client = _signed_in(app, username)
     lon, lat = planted["lon"], planted["lat"]
     out = call(
         app,
         client,
-        "key-persons-layer.data",
+        "key_persons-layer.data",
         {
             "url.search": "?layers=key_persons",
             "map.bounds": [[lat - 0.002, lon - 0.002], [lat + 0.002, lon + 0.002]],
@@ -141,7 +172,7 @@ def test_beh_mask_key_persons_layer(app, planted, username: str, masked: bool) -
     )
     mine = [
         f["properties"]
-        for f in out["key-persons-layer.data"]["features"]
+        for f in out["key_persons-layer.data"]["features"]
         if f["properties"]["category"] == "BT测试类别"
     ]
     assert len(mine) == 1
@@ -160,18 +191,19 @@ def test_beh_mask_key_persons_layer(app, planted, username: str, masked: bool) -
         assert ID_X in person["popup"] and KP_PHONE in person["popup"]
 
 
-def test_beh_mask_viewer_gets_no_key_persons(app, planted) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("role", ["display", "analyst"])
+def test_beh_mask_display_and_planners_get_no_key_persons(app, engine, planted, role) -> None:  # noqa: ANN001
     lon, lat = planted["lon"], planted["lat"]
     out = call(
         app,
-        app.server.test_client(),
-        "key-persons-layer.data",
+        signed_in(app, engine, f"m_{role}", role),
+        "key_persons-layer.data",
         {
             "url.search": "?layers=key_persons",
             "map.bounds": [[lat - 0.002, lon - 0.002], [lat + 0.002, lon + 0.002]],
         },
     )
-    assert out["key-persons-layer.data"] is None
+    assert out["key_persons-layer.data"] is None
     _no_raw_numbers(out)
 
 
@@ -186,11 +218,15 @@ def test_beh_mask_grid_panel_worker_phone(app, planted, username: str, masked: b
     client = _signed_in(app, username)
     out = _panel(app, client, planted["grid"])
     shown = set(strings(out))
+    flat = " ".join(shown)
     if masked:
         assert WORKER_PHONE_MASKED in shown
+        # Free text in the panel too: the case title and the patrol finding.
+        assert TITLE_PHONE_MASKED in flat and FINDING_ID_MASKED in flat
         _no_raw_numbers(out)
     else:
         assert WORKER_PHONE in shown and WORKER_PHONE_MASKED not in shown
+        assert TITLE_PHONE in flat and FINDING_ID in flat
 
 
 @pytest.mark.parametrize("username, masked", ROLES, ids=["leader", "analyst", "admin"])
@@ -227,3 +263,28 @@ def test_beh_mask_case_detail(app, planted, username: str, masked: bool) -> None
     else:
         for raw in (ID_X, ID_2, KP_PHONE, CASE_PHONE):
             assert raw in flat, raw
+
+
+@pytest.mark.parametrize("username, masked", ROLES, ids=["leader", "analyst", "admin"])
+def test_beh_mask_dispute_point_titles(app, planted, username: str, masked: bool) -> None:  # noqa: ANN001
+    lon, lat = planted["lon"], planted["lat"]
+    out = call(
+        app,
+        _signed_in(app, username),
+        "dispute_points-layer.data",
+        {
+            "url.search": "?layers=dispute_points&period=all",
+            "map.bounds": [[lat - 0.002, lon - 0.002], [lat + 0.002, lon + 0.002]],
+        },
+    )
+    titles = [
+        f["properties"]["title"]
+        for f in out["dispute_points-layer.data"]["features"]
+        if f["properties"].get("source_ref") == "BT-MASK-1"
+    ]
+    assert len(titles) == 1
+    if masked:
+        assert TITLE_PHONE_MASKED in titles[0]
+        _no_raw_numbers(out)
+    else:
+        assert TITLE_PHONE in titles[0]

@@ -90,6 +90,26 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--out",
             str(out / "t.json"),
         ],
+        "performance": [
+            "-m",
+            "bench.performance",
+            *SMALL,
+            "--repeat",
+            "2",
+            "--out",
+            str(out / "p.json"),
+        ],
+        "classify": ["-m", "bench.classify", *SMALL, "--repeat", "1", "--out", str(out / "c.json")],
+        "audit": [
+            "-m",
+            "bench.audit",
+            "--rows",
+            "20000",
+            "--repeat",
+            "2",
+            "--out",
+            str(out / "au.json"),
+        ],  # fmt: skip
         # Run as the bench README says: a script path, not a module.
         "copy_bench": [str(ROOT / "bench" / "copy_bench.py"), "--rows", "3000", "--warm-up", "500"],
     }
@@ -172,7 +192,34 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
         for line in lines:
             assert line in outputs[name], outputs[name]
 
+    classify = outputs["classify"]
+    assert LOADS_DEMO in classify, classify
+    for line in (
+        "training on",
+        "held-out macro-F1",
+        "keyword baseline on the same held-out texts",
+        "batch 1 ",
+        "batch 10,000",
+        "batch 1 with the active-model check",
+        "ratio: batch 10,000 / single-text loop",
+        "ratio: model batch 10,000 / keyword baseline",
+    ):
+        assert line in classify, classify
+    assert (out / "c.json").is_file()
+    audit = outputs["audit"]
+    for line in ("audit log: 20,000 entries", "object prefix, 1 % (case:12)", "page 201: keyset",
+                 "action list", "user list"):  # fmt: skip
+        assert line in audit, audit
+    assert "baseline without 0026 skipped" not in audit, audit
+
     copy = outputs["copy_bench"]
     for line in ("3,000 patrol-visit rows", "(a) copybin.copy_frame", "(d) geopandas to_postgis"):
         assert line in copy, copy
     assert "(a) vs (d) geopandas to_postgis" in copy, copy
+
+    perf = outputs["performance"]
+    assert LOADS_DEMO in perf, perf
+    for line in ("visible-case count (floor), all", "departments, 30 days", "mediation, all",
+                 "ratio pandas / ours", "figures agree: True"):  # fmt: skip
+        assert line in perf, perf
+    assert (out / "p.json").is_file()

@@ -18,14 +18,14 @@ _READ = text(
 )
 
 
-def test_ctx001_scope_reaches_sql_and_is_transaction_local(engine):
-    app = create_app(Settings(), engine)
-    leader = Scope(user="li", role="leader", areas=("150102",), department="D01")
+def test_ctx001_scope_reaches_sql_and_is_transaction_local(engine, app_engine):
+    app = create_app(Settings(), app_engine)
+    leader = Scope(user="li", role="district", areas=("150102",), department="D01")
     with app.server.test_request_context("/"):
         with context.connection(leader) as conn:
-            assert tuple(conn.execute(_READ).one()) == ("li", "leader", "150102", "D01")
-        with context.connection() as conn:  # anonymous caller: a viewer with no user
-            assert tuple(conn.execute(_READ).one()) == ("", "viewer", "", "")
+            assert tuple(conn.execute(_READ).one()) == ("li", "district", "150102", "D01")
+        with context.connection() as conn:  # anonymous caller: no user, no role's rights
+            assert tuple(conn.execute(_READ).one()) == ("", "anonymous", "", "")
         with context.unscoped_connection() as conn:
             assert conn.execute(_READ).one()[0] in (None, "")
 

@@ -92,7 +92,10 @@ def test_q001_child_counts_add_up(conn, demo_db) -> None:  # noqa: ANN001
     city = queries.city_code(conn)
     by_district = queries.child_dispute_counts(conn, city, "city")
     assert len(by_district) == 9
-    assert sum(by_district.values()) == demo_db["dispute"]
+    # A case waiting for its location (no point) is the city's, in no district yet.
+    located = conn.execute(text("SELECT count(*) FROM dispute WHERE geom IS NOT NULL")).scalar()
+    assert 0 < demo_db["dispute"] - located < 10
+    assert sum(by_district.values()) == located
     district = max(by_district, key=by_district.get)
     by_town = queries.child_dispute_counts(conn, district, "district")
     assert sum(by_town.values()) == by_district[district]
@@ -155,9 +158,10 @@ def test_q004_workflow_histories_are_complete(conn, demo_db) -> None:  # noqa: A
         )
     ).scalar()
     assert no_accept == 0
+    # Of the cases settled (化解), most end in agreement or withdrawal.
     share = conn.execute(
         text(
-            "SELECT avg((status IN ('resolved', 'archived'))::int) FROM dispute"
+            "SELECT avg((outcome_code IN ('agreement', 'withdrawn'))::int) FROM dispute"
             " WHERE status IN ('resolved', 'archived', 'unresolved')"
         )
     ).scalar()

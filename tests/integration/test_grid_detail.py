@@ -377,6 +377,7 @@ def test_gd008_patrol_scan_prunes_partitions(conn, busy_grid) -> None:  # noqa: 
         "anomaly_since": NOW - timedelta(days=90),
         "lookback": NOW - timedelta(days=90),
         "limit": 5,
+        "cleared": False,
     }
     plan = "\n".join(
         conn.execute(text("EXPLAIN (COSTS OFF) " + grid_detail._PATROLS), params).scalars()

@@ -138,7 +138,7 @@ def test_load004_bad_geometries(fresh_areas, tmp_path, make, expected) -> None: 
 def _hotline_expectations(refs: list[str]) -> dict[str, str]:
     return {
         refs[1]: "unparseable_date",
-        refs[2]: "empty_geometry",
+        refs[2]: "invalid_geometry",  # 东经111.65: coordinates, not numbers
         refs[4]: "outside_area",
         refs[5]: "unknown_code",
     }
@@ -311,7 +311,7 @@ def test_load010_cli_dry_run_json_and_quarantine_csv(db_url, demo_db, tmp_path) 
     assert len(rows) == summary["quarantined"] == 4
     assert {r["reason_code"] for r in rows} == {
         "unparseable_date",
-        "empty_geometry",
+        "invalid_geometry",
         "outside_area",
         "unknown_code",
     }
@@ -471,3 +471,89 @@ def test_load014_prepared_ahead_gives_the_same_result(conn, demo_db, tmp_path) -
     other = read_source(fx.hotline_csv_gbk(tmp_path), "disputes", crs="wgs84")
     with pytest.raises(ValueError, match="another load"):
         loader.load_table(conn, "disputes", other, prepared=ahead)
+
+
+def _hotline_file(path: Path, rows: list[list[object]]) -> Path:
+    headers = ["工单编号", "来源", "事件类型", "诉求标题", "来电时间", "事发地址", "办理状态",
+               "经度", "纬度", "来电人", "来电号码", "合并至"]  # fmt: skip
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(headers)
+        writer.writerows(rows)
+    return path
+
+
+def test_load015_address_only_merged_and_reporter_rows(conn, demo_db, tmp_path) -> None:  # noqa: ANN001
+    """A case with an address and no point waits for its location (no grid, the city's code);
+    a case merged into another of the same file, or of the database, is stored merged; the
+    reporter's name and number are kept; rows that cannot be cases say why; again, unchanged."""
+    lon, lat = conn.execute(
+        text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grid"
+            " ORDER BY code LIMIT 1) g"
+        )  # fmt: skip
+    ).one()
+    city = conn.execute(text("SELECT code FROM admin_area WHERE level = 'city'")).scalar()
+    case = ["市民热线", "邻里纠纷"]
+    path = _hotline_file(
+        tmp_path / "t15.csv",
+        [
+            ["T15-A", *case, "楼上漏水", "2026-11-20 09:00:00", "某路1号", "待受理", lon, lat,
+             "张三", "13912345678", ""],
+            ["T15-B", *case, "夜间噪音", "2026-11-20 10:00:00", "大学西路附近小区", "待受理",
+             "", "", "李四", "13800001111", ""],
+            ["T15-C", *case, "楼上漏水（重复来电）", "2026-11-21 09:00:00", "某路1号", "已合并",
+             lon, lat, "", "", "T15-A"],
+            ["T15-D", *case, "没有地址也没有坐标", "2026-11-21 09:30:00", "", "待受理", "", "",
+             "", "", ""],
+            ["T15-E", *case, "合并到不存在的工单", "2026-11-21 10:00:00", "某路1号", "已合并",
+             lon, lat, "", "", "T15-NOPE"],
+            ["T15-F", *case, "不是合并件却有主件编号", "2026-11-21 11:00:00", "某路1号",
+             "处理中", lon, lat, "", "", "T15-A"],
+            ["T15-G", *case, "合并件缺主件编号", "2026-11-21 12:00:00", "某路1号", "已合并",
+             lon, lat, "", "", ""],
+        ],
+    )  # fmt: skip
+    summary, rejected = _load(conn, "disputes", path, crs="wgs84")
+    assert (summary.inserted, summary.quarantined) == (3, 4)
+    assert {_norm(k): v for k, v in rejected.items()} == {
+        _norm(f"第{line}行"): reason
+        for line, reason in (
+            (5, "empty_geometry"),
+            (6, "unknown_code"),
+            (7, "invalid_value"),
+            (8, "missing_required"),
+        )
+    }
+    stored = {
+        r.source_ref: r
+        for r in conn.execute(
+            text(
+                "SELECT id, source_ref, status, merged_into, geom IS NULL AS unlocated,"
+                " grid_code, district_code, reporter_name, reporter_phone FROM dispute"
+                " WHERE source_ref LIKE 'T15-%'"
+            )
+        )
+    }
+    waiting = stored["T15-B"]
+    assert waiting.unlocated and waiting.grid_code is None and waiting.district_code == city
+    assert stored["T15-C"].status == "merged" and stored["T15-C"].merged_into == stored["T15-A"].id
+    assert stored["T15-A"].status == "received" and stored["T15-A"].merged_into is None
+    assert (stored["T15-A"].reporter_name, stored["T15-A"].reporter_phone) == (
+        "张三",
+        "13912345678",
+    )
+    again, _ = _load(conn, "disputes", path, crs="wgs84")
+    assert (again.inserted, again.updated, again.unchanged, again.quarantined) == (0, 0, 3, 4)
+    # A later file merges into a case the database already holds.
+    later = _hotline_file(
+        tmp_path / "t15b.csv",
+        [["T15-H", *case, "又一次来电", "2026-11-22 09:00:00", "某路1号", "已合并", lon, lat,
+          "", "", "T15-A"]],
+    )  # fmt: skip
+    third, _ = _load(conn, "disputes", later, crs="wgs84")
+    assert third.inserted == 1
+    merged = conn.execute(
+        text("SELECT status, merged_into FROM dispute WHERE source_ref = 'T15-H'")
+    ).one()
+    assert tuple(merged) == ("merged", stored["T15-A"].id)

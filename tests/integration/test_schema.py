@@ -81,6 +81,9 @@ def test_mig003_every_model_table_exists(engine) -> None:  # noqa: ANN001
         "dispute",
         "dispute_sub_case",
         "dispute_event",
+        "consultation",
+        "dispute_link",
+        "api_token",
         "whistle_class",
         "whistle",
         "grid_worker",
@@ -384,3 +387,56 @@ def test_idx001_spatial_query_uses_gist_index(conn, demo_db) -> None:  # noqa: A
         ).scalars()
     )
     assert "ix_dispute_geom" in plan or "ix_grid_geom" in plan, plan
+
+
+# Tables whose writes no cached value depends on: the ETL's own bookkeeping, the audit trail,
+# accounts, and the version table itself.
+_NOT_VERSIONED = {
+    "etl_batch",
+    "etl_quarantine",
+    "audit_log",
+    "app_user",
+    "app_session",
+    "data_version",
+    # Intake API keys: only hashes, read per request, never cached.
+    "api_token",
+    # Background export jobs: bookkeeping of files, not data anything is computed from.
+    "export_job",
+}
+
+
+def test_mig006_every_data_table_bumps_a_data_version(conn) -> None:  # noqa: ANN001
+    """A new table must join a family (migration), or a cache would miss its writes."""
+    from geodata.schema.models import Base
+
+    with_trigger = dict(
+        conn.execute(
+            text(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE t.tgname LIKE '%\\_data\\_version' AND NOT t.tgisinternal"
+            )
+        ).all()
+    )
+    expected = set(Base.metadata.tables) - _NOT_VERSIONED
+    assert set(with_trigger) == expected
+    families = {f for (f,) in conn.execute(text("SELECT family FROM data_version")).all()}
+    from domain.vocab import DATA_FAMILIES
+
+    assert families == set(DATA_FAMILIES)
+
+
+def test_con004_the_audit_log_cannot_be_rewritten_or_emptied(conn) -> None:  # noqa: ANN001
+    conn.execute(
+        text("INSERT INTO audit_log (user_name, role, action) VALUES ('t', 'admin', 'test.row')")
+    )
+    for statement in (
+        "UPDATE audit_log SET action = 'changed'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with conn.begin_nested():
+                conn.execute(text(statement))
+    assert (
+        conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'test.row'")).scalar() == 1
+    )

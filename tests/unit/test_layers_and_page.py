@@ -95,7 +95,7 @@ def test_page001_url_state_round_trip() -> None:
             risks=("high",),
         ),
         metric="per_km2",
-        overlays=("density", "heat_disputes"),
+        overlays=("area_density", "heat_disputes"),
         lang="en",
     )
     search = state.to_search()
@@ -103,8 +103,14 @@ def test_page001_url_state_round_trip() -> None:
     assert "types=heating,property" in search and "lang=en" in search
     assert ViewState.from_search(None) == ViewState() == ViewState.from_search("")
     # Garbage is dropped, never an error page.
-    bad = ViewState.from_search("?metric=evil&risk=extreme&period=x&layers=nope,points&from=zz")
-    assert bad.metric == "count" and bad.filters == MapFilters() and bad.overlays == ("points",)
+    bad = ViewState.from_search(
+        "?metric=evil&risk=extreme&period=x&layers=nope,dispute_points&from=zz"
+    )
+    assert (
+        bad.metric == "count"
+        and bad.filters == MapFilters()
+        and bad.overlays == ("dispute_points",)
+    )
     kept = search_for("150102", "?period=30d&types=heating&area=1501")
     assert parse_search(kept) == {"area": "150102", "period": "30d", "types": "heating"}
 
@@ -183,3 +189,49 @@ def test_dispute_filter_sql_uses_bound_parameters() -> None:
     sql, params = flt.sql()
     assert "DROP" not in sql and ":types" in sql and ":start" in sql
     assert params["types"] == ["x'; DROP TABLE grid; --"]
+
+
+def test_page005_old_layer_keys_open_the_same_layers_and_are_written_back_new() -> None:
+    old = ViewState.from_search("?layers=points,coverage,hotspots&period=30d")
+    new = ViewState.from_search("?layers=dispute_points,patrol_coverage,hotspots&period=30d")
+    assert old == new
+    assert old.overlays == ("dispute_points", "hotspots", "patrol_coverage")
+    written = parse_search(old.to_search())
+    assert written["layers"] == "dispute_points,hotspots,patrol_coverage"
+    # Density and coverage colour the same areas: a link naming both opens the first only.
+    both = ViewState.from_search("?layers=density,coverage,hotspots")
+    assert both.overlays == ("area_density", "hotspots")
+    # An old link to the default layer alone is the default view: no ``layers`` written.
+    assert ViewState.from_search("?layers=density").to_search() == "?"
+    assert parse_search(search_for("150102", "?layers=coverage"))["layers"] == "patrol_coverage"
+
+
+def test_page006_only_page_modules_mention_page_registration() -> None:
+    """Dash runs every file under app/pages whose text names its page-registering call.
+
+    A page's layout.py and callbacks.py must not: Dash would run a second copy of them.
+    """
+    from pathlib import Path
+
+    import app
+
+    root = Path(app.__file__).parent / "pages"
+    pages = sorted(
+        str(f.relative_to(root)) for f in root.rglob("*.py") if "register_page" in f.read_text()
+    )
+    # One page.py per page package; the sign-in page is a plain Flask route (app/web/login.py).
+    assert {"map/page.py", "tasks/page.py", "performance/page.py"} <= set(pages)
+    assert all(p.count("/") == 1 and p.endswith("/page.py") for p in pages), pages
+
+
+def test_page010_choropleths_are_exclusive() -> None:
+    """Density and patrol coverage colour the same areas: the one just turned on wins."""
+    from app.pages.map.callbacks import CHOROPLETHS, exclusive
+
+    assert set(CHOROPLETHS) == {"area_density", "patrol_coverage"}
+    before = ("area_density", "hotspots")
+    assert exclusive(before, ("area_density", "hotspots", "patrol_coverage")) == (
+        "hotspots", "patrol_coverage")  # fmt: skip
+    assert exclusive(("patrol_coverage",), ("area_density", "patrol_coverage")) == ("area_density",)
+    assert exclusive(before, ("area_density", "hotspots")) == ("area_density", "hotspots")
+    assert exclusive((), ()) == ()

@@ -269,8 +269,11 @@ def test_rd001_hotline_csv_gbk_keeps_every_row(tmp_path: Path) -> None:
     beijing = frame.geometry.iloc[F.HOTLINE_BEIJING_ROW]
     assert (beijing.x, beijing.y) == (116.4, 39.9)
     assert frame["type"].iloc[F.HOTLINE_UNKNOWN_TYPE_ROW] == "外星人投诉"
-    assert frame["来电号码"].iloc[0] == "04716661234"  # leading zero kept
-    assert table.unmapped_columns == ["来电号码"]
+    # 来电号码 is the reporter's number (personal data, masked in the app); leading zero kept.
+    assert frame["reporter_phone"].iloc[0] == "04716661234"
+    assert table.unmapped_columns == []
+    # 东经111.65 is no number: an error for the row, not a row without a location.
+    assert "东经111.65" in table.geometry_errors[F.HOTLINE_BAD_LON_ROW]
     assert list(frame.columns[:2]) == ["row_ref", "source_ref"]
 
 
@@ -287,7 +290,7 @@ def test_rd001_xlsx_header_found_under_merged_title(tmp_path: Path) -> None:
     assert frame["reported_at"].iloc[F.HOTLINE_MALFORMED_DATE_ROW] == "2026-13-45 25:61"
     assert frame["lon"].iloc[0] == 111.6712
     assert frame.geometry.iloc[F.HOTLINE_BAD_LON_ROW] is None
-    assert frame["来电号码"].iloc[0] == "04716661234"
+    assert frame["reporter_phone"].iloc[0] == "04716661234"
     assert frame["parties"].iloc[1] == "15"
 
 

@@ -1,0 +1,90 @@
+"""The wall's refresh over HTTP as the display account: figures equal plain SQL, ten refreshes
+cost one snapshot (the shared cache, keyed by data version), a write shows on the next refresh,
+roles without the wall get nothing, and a tour shows each district in turn."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import text
+
+from app.main import create_app
+from app.pages.wall.callbacks import rotation_area
+from geodata import cache
+from geodata.settings import Settings
+from tests.integration.dash_calls import call, signed_in, strings
+
+pytestmark = pytest.mark.db
+PHONE_OR_ID = re.compile(r"(?<![0-9])(1[3-9][0-9]{9}|[0-9]{17}[0-9Xx])(?![0-9])")
+
+
+@pytest.fixture(scope="module")
+def app(engine, demo_db, app_engine):  # noqa: ANN001, ANN201
+    return create_app(Settings(), engine=app_engine)
+
+
+def _refresh(app, client) -> dict:  # noqa: ANN001
+    return call(app, client, "wall-figures.children", {"wall-tick.n_intervals": 1})
+
+
+def _number(out: dict, key: str) -> str:
+    for fig in out["wall-figures.children"]:
+        if f"wall-{key}" in fig["props"]["className"]:
+            return fig["props"]["children"][0]["props"]["children"]
+    raise AssertionError(key)
+
+
+def test_wall001_figures_equal_sql_and_refreshes_share_one_snapshot(app, engine) -> None:  # noqa: ANN001
+    wall = signed_in(app, engine, "wall_t", "display")
+    cache.clear()
+    before = cache.builds("wall")
+    out = _refresh(app, wall)
+    for _ in range(9):
+        _refresh(app, wall)
+    assert cache.builds("wall") == before + 1  # ten refreshes, one snapshot
+    with engine.connect() as c:
+        open_now, whistles = c.execute(
+            text("SELECT (SELECT count(*) FROM dispute WHERE status IN ('received', 'assigned',"
+                 " 'in_progress')), (SELECT count(*) FROM whistle WHERE status IN ('raised',"
+                 " 'responded'))")
+        ).one()  # fmt: skip
+    assert (
+        _number(out, "open") == f"{open_now:,}" and _number(out, "open_whistles") == f"{whistles:,}"
+    )
+    assert "wall-areas.hideout" in out and out["wall-areas.hideout"]["values"]
+    # No personal data on the wall: no phone or ID number anywhere in what it was sent.
+    assert not any(
+        ch.isdigit() and len(s) >= 11 and s.isdigit() for s in strings(out) for ch in s[:1]
+    )
+
+
+def test_wall002_a_write_shows_on_the_next_refresh(app, engine) -> None:  # noqa: ANN001
+    wall = signed_in(app, engine, "wall_t", "display")
+    first = _number(_refresh(app, wall), "open")
+    with engine.begin() as c:
+        c.execute(
+            text("INSERT INTO dispute (source, source_ref, type_code, title, reported_at, geom,"
+                 " grid_code, district_code, risk_level, status) SELECT 'hotline', 'WALL-1',"
+                 " 'consumer', '测试', now(), ST_PointOnSurface(geom), code, district_code, 'low',"
+                 " 'received' FROM grid ORDER BY code LIMIT 1")
+        )  # fmt: skip
+    try:
+        second = _number(_refresh(app, wall), "open")
+        assert int(second.replace(",", "")) == int(first.replace(",", "")) + 1
+    finally:
+        with engine.begin() as c:
+            c.execute(text("DELETE FROM dispute WHERE source_ref = 'WALL-1'"))
+
+
+def test_wall003_roles_without_the_wall_get_nothing(app, engine) -> None:  # noqa: ANN001
+    for name, role in (("wall_gw", "grid_worker"), ("wall_dep", "department")):
+        client = signed_in(app, engine, name, role)
+        assert _refresh(app, client) == {}
+
+
+def test_wall004_a_tour_visits_every_district_and_the_city() -> None:
+    districts = ["150102", "150103", "150104"]
+    shown = [rotation_area(districts, 60, t) for t in range(0, 240, 60)]
+    assert shown == ["150102", "150103", "150104", None]
+    assert rotation_area(districts, 0, 12345) is None
