@@ -7,6 +7,7 @@ COPY app ./app
 COPY layers ./layers
 COPY geodata ./geodata
 COPY etl ./etl
+COPY domain ./domain
 RUN pip install --no-cache-dir .
 RUN useradd --system --uid 10001 zongzhi
 USER zongzhi

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8050
 
-.PHONY: install demo serve test lint unit bench db-start db-stop clean
+.PHONY: install demo serve test lint unit bench mutate db-start db-stop clean
 
 $(STAMP): pyproject.toml
 	bash scripts/system-deps.sh demo
@@ -21,6 +21,7 @@ demo: install
 	$(BIN)/zongzhi db start
 	$(BIN)/zongzhi db migrate
 	$(BIN)/zongzhi demo load --scale small --if-empty
+	$(BIN)/zongzhi classify train --if-missing
 	$(BIN)/zongzhi serve --port $(PORT)
 
 serve: install
@@ -30,6 +31,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r app layers geodata etl domain classify --severity-level high
 
 ## Everything: lint, import contract, unit + integration (real PostGIS) + browser (system Chromium)
 test: install
@@ -47,10 +49,23 @@ db-stop: install
 	$(BIN)/zongzhi db stop
 
 clean:
-	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info mutants
 
 ## Benchmarks (figures and ratios against baselines; not tests). Needs the embedded PostGIS.
 bench: install
 	$(BIN)/python -m pip install -q -e ".[test,bench]"
 	$(BIN)/python -m bench.etl
 	$(BIN)/python -m bench.map
+	$(BIN)/python -m bench.performance
+	$(BIN)/python -m bench.classify
+	$(BIN)/python -m bench.audit
+
+## Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) against the unit tests; not part of
+## CI or `make test`. One worker: the machine is shared. Each run starts afresh, since mutmut keeps
+## an old verdict when only the tests changed; the results stay in mutants/ for `mutmut show`.
+MUTATE_JOBS ?= 1
+mutate: install
+	$(BIN)/python -m pip install -q -e ".[test,mutate]"
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATE_JOBS)
+	$(BIN)/mutmut results

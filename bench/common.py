@@ -62,6 +62,17 @@ def bench_url(database: str) -> str:
     return cluster.url(database)
 
 
+def bench_app_url(database: str) -> str:
+    """The bench database as the app's own role (row-level security holds), as the app
+    connects: ZONGZHI_BENCH_APP_DATABASE_URL, or the embedded cluster's app role."""
+    from geodata.db.roles import APP_ROLE, as_role
+
+    url = os.environ.get("ZONGZHI_BENCH_APP_DATABASE_URL")
+    if url:
+        return url
+    return as_role(bench_url(database), APP_ROLE, Settings().resolved_home())
+
+
 def timed(fn: Callable[[], Any], repeat: int, warm_up: bool = True) -> tuple[list[float], Any]:
     """Wall times in ms of ``repeat`` calls (after one warm-up call) and the last result."""
     result = fn() if warm_up else None
@@ -80,3 +91,21 @@ def pct(times: list[float]) -> dict[str, float]:
         "p95": float(np.percentile(times, 95)),
         "max": float(max(times)),
     }
+
+
+BENCH_USER = "bench_viewer"
+
+
+def bench_session(engine: Engine, role: str = "city") -> str:
+    """A session token for a bench user of ``role`` (every endpoint needs a signed-in user),
+    bound to the demo's busiest area of the role's level."""
+    from datetime import timedelta
+
+    from geodata.write import sessions, users
+
+    name = BENCH_USER if role == "city" else f"{BENCH_USER}_{role}"
+    with engine.begin() as conn:
+        if users.get_user(conn, name) is None:
+            where = users.demo_jurisdiction(conn, role)
+            users.add_user(conn, name, "bench-" + os.urandom(8).hex(), role, **where)
+        return sessions.start(conn, name, lifetime=timedelta(hours=12))

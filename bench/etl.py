@@ -66,6 +66,10 @@ def main() -> None:
         detail = " ".join(f"{k}={v:.2f}" for k, v in steps.items())
         print(f"{name:<18}{n:>12,}{secs:>10.2f}{rate:>12,.0f}  {detail}")
     patrol_steps = report["kinds"]["patrols"]["steps"]
+    print(
+        f"case columns derived from the histories: {report['derived']:,} cases in "
+        f"{report['seconds']['derive']:.2f} s"
+    )
     print(f"\nwhole load (COPY, checks, assignment, upsert, indexes, ANALYZE): {t_load:.1f} s")
     print(f"generate + load: {t_generate + t_load:.1f} s (target ≤ 90 s for the load)")
     print(

@@ -34,6 +34,7 @@ from sqlalchemy import Connection, text
 from bench.common import MAP_BENCH_DATABASE, add_scale_arguments, bench_url, ensure_demo, pct, timed
 from geodata.db.engine import make_engine
 from geodata.read import areas as queries
+from geodata.read.versions import data_version
 from geodata.settings import Settings
 from layers import area_density
 from layers.filters import MapFilters
@@ -58,7 +59,7 @@ def step(conn: Connection, code: str, level: str, filters: MapFilters) -> None:
     queries.level_of(conn, code)
     queries.lineage(conn, code)
     queries.area_summary(conn, code, level, filters.dispute_filter())
-    queries.data_version(conn)
+    data_version(conn, "areas")
     if level != "grid":
         params = area_density.Params(
             parent_code=code, parent_level=level, filters=filters, metric="per_1k"

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import socket
 import subprocess
 import sys
@@ -33,10 +34,18 @@ from pathlib import Path
 import mercantile
 import numpy as np
 import shapely
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from app.main import create_app
-from bench.common import MAP_BENCH_DATABASE, add_scale_arguments, bench_url, ensure_demo
+from app.web.sessions import COOKIE_NAME
+from bench.common import (
+    MAP_BENCH_DATABASE,
+    add_scale_arguments,
+    bench_app_url,
+    bench_session,
+    bench_url,
+    ensure_demo,
+)
 from geodata.db.engine import make_engine, sqlalchemy_url
 from geodata.read import tiles as geotiles
 from geodata.settings import Settings
@@ -105,9 +114,10 @@ def wait_for(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> None:
             time.sleep(0.3)
 
 
-def http_get(url: str) -> tuple[float, int]:
+def http_get(url: str, cookie: str | None = None) -> tuple[float, int]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     t0 = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=60) as resp:
+    with urllib.request.urlopen(request, timeout=60) as resp:
         size = len(resp.read())
     return (time.perf_counter() - t0) * 1000, size
 
@@ -189,7 +199,16 @@ def bench_tipg(url: str, tiles: list[mercantile.Tile], port: int) -> dict:
         "TIPG_TILE_BUFFER": "64",
         "TIPG_MAX_FEATURES_PER_TILE": "20000",
     }
-    ours_env = {**os.environ, "ZONGZHI_DATABASE_URL": libpq_url(url), "PYTHONPATH": str(ROOT)}
+    ours_env = {
+        **os.environ,
+        "ZONGZHI_DATABASE_URL": libpq_url(bench_app_url(MAP_BENCH_DATABASE)),
+        "ZONGZHI_OWNER_DATABASE_URL": libpq_url(url),
+        "ZONGZHI_SECRET_KEY": secrets.token_urlsafe(48),
+        "PYTHONPATH": str(ROOT),
+    }
+    owner = create_engine(sqlalchemy_url(url))
+    cookie = f"{COOKIE_NAME}={bench_session(owner)}"
+    owner.dispose()
     bin_dir = Path(sys.executable).parent
     tipg = subprocess.Popen(
         [str(bin_dir / "uvicorn"), "tipg.main:app", "--port", str(tipg_port), "--workers", "1"],
@@ -225,10 +244,12 @@ def bench_tipg(url: str, tiles: list[mercantile.Tile], port: int) -> dict:
             # Alternate who goes first so neither always finds the other's pages in cache.
             pair = [(tipg_url, tipg_ms, tipg_bytes), (ours_url, ours_ms, ours_bytes)]
             for target, times, sizes in pair if i % 2 == 0 else reversed(pair):
-                ms, size = http_get(target)
+                ms, size = http_get(target, cookie if target.startswith(ours_base) else None)
                 times.append(ms)
                 sizes.append(size)
-        ours_cached = [http_get(f"{ours_base}/tiles/grids/{t.z}/{t.x}/{t.y}.pbf")[0] for t in tiles]
+        ours_cached = [
+            http_get(f"{ours_base}/tiles/grids/{t.z}/{t.x}/{t.y}.pbf", cookie)[0] for t in tiles
+        ]
     finally:
         for proc in (tipg, ours):
             proc.terminate()
@@ -283,7 +304,9 @@ def main() -> None:
 
     # Big enough that the cached pass finds every tile of every kind and filter.
     settings = Settings(tile_cache_items=len(tiles) * 8)
-    client = create_app(settings, engine=engine).server.test_client()
+    app_engine = make_engine(Settings(), bench_app_url(MAP_BENCH_DATABASE))
+    client = create_app(settings, engine=app_engine).server.test_client()
+    client.set_cookie(COOKIE_NAME, bench_session(engine))
     print("\nheat tiles through the Flask route (uncached = first request, cached = second):")
     heat_results = bench_heat(client, tiles)
     print("\nvector tiles (default filter, query + encoding in PostGIS):")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages zongzhi needs, when missing.
-#   scripts/system-deps.sh demo   PostgreSQL + PostGIS (+ python3-venv)
-#   scripts/system-deps.sh test   the above + Chromium, ChromeDriver and CJK fonts
+#   scripts/system-deps.sh demo   PostgreSQL + PostGIS (+ python3-venv), Pango and CJK fonts (PDF)
+#   scripts/system-deps.sh test   the above + Chromium, ChromeDriver and redis-server
 # Installs only as root on Debian/Ubuntu; otherwise names what to install and exits 1.
 set -euo pipefail
 what="${1:-demo}"
@@ -23,10 +23,15 @@ fi
 if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
     missing+=(python3-venv)
 fi
+# PDF reports: WeasyPrint draws text with Pango; the report's Chinese is set in Noto Sans CJK.
+compgen -G "/usr/lib/*/libpango-1.0.so.0" >/dev/null || missing+=(libpango-1.0-0)
+compgen -G "/usr/lib/*/libpangoft2-1.0.so.0" >/dev/null || missing+=(libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)  # no -q: pipefail
 if [ "$what" = "test" ]; then
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
-    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+    # The shared-cache tests start their own Redis server on a free port.
+    command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
