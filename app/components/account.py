@@ -9,11 +9,32 @@ from app import ids
 from domain.i18n import t
 from domain.scope import can
 
+# The centre's pages, in the order a desk works: (permission, path, label key).
+CENTRE_PAGES = (
+    ("map.view", "/", "nav.map"),
+    ("dispatch.view", "/dispatch", "nav.dispatch"),
+    ("alerts.view", "/alerts", "nav.alerts"),
+    ("tasks.view", "/tasks", "nav.tasks"),
+    ("whistles.view", "/whistles", "nav.whistles"),
+    ("key_persons.view", "/key-persons", "nav.key_persons"),
+    ("performance.view", "/performance", "nav.performance"),
+    ("wall.view", "/wall", "nav.wall"),
+)
 # The administrator's pages: (permission, path, label key).
 ADMIN_PAGES = (
     ("users.manage", "/admin/users", "nav.users"),
     ("audit.view", "/audit", "nav.audit"),
 )
+
+
+def page_links(role: str | None, lang: str, here: str = "") -> list[html.Nav]:
+    """Links to the centre's pages ``role`` may open, but the one it is on."""
+    links = [
+        html.A(t(label, lang), href=path, className="page-link")
+        for permission, path, label in CENTRE_PAGES
+        if can(role, permission) and path != here
+    ]
+    return [html.Nav(links, id=ids.PAGE_NAV, className="page-nav")] if links else []
 
 
 def admin_links(role: str | None, lang: str) -> list[html.Nav]:
@@ -36,6 +57,7 @@ def account_box(user: dict | None, lang: str, here: str = "/") -> html.Div:
     return html.Div(
         [
             html.Span(who, className="account-name"),
+            *page_links(user.get("role"), lang, here),
             *admin_links(user.get("role"), lang),
             html.Form(
                 [
