@@ -52,7 +52,7 @@ def flow(steps: list[str], current: list[int], done: list[int], lang: str) -> ht
     return html.Div(items, className="flow", role="list")
 
 
-def _clocks(clocks: list[dict[str, Any]], lang: str) -> html.Table:
+def _clocks(clocks: list[dict[str, Any]], names: dict[str, str], lang: str) -> html.Table:
     head = html.Tr([html.Th(t(k, lang)) for k in (
         "dispatch.clock", "dispatch.started", "dispatch.due", "dispatch.stopped")])  # fmt: skip
     rows = []
@@ -61,7 +61,7 @@ def _clocks(clocks: list[dict[str, Any]], lang: str) -> html.Table:
         if c["lock_id"] is not None:
             label += f" #{c['lock_id']}"
         if c["department"]:
-            label += f"（{c['department']}）"
+            label += f"（{names.get(c['department'], c['department'])}）"
         rows.append(
             html.Tr(
                 [
@@ -78,14 +78,15 @@ def _clocks(clocks: list[dict[str, Any]], lang: str) -> html.Table:
     return html.Table([html.Thead(head), html.Tbody(rows)], className="dispatch-clocks")
 
 
-def _locks(locks: list[dict[str, Any]], lang: str) -> html.Div:
+def _locks(locks: list[dict[str, Any]], names: dict[str, str], lang: str) -> html.Div:
     if not locks:
         return html.Div(t("dispatch.no_locks", lang), className="muted")
     return html.Ul(
         [
             html.Li(
                 [
-                    html.B(f"#{lk['id']} {lk['department_code']}"),
+                    html.B(f"#{lk['id']} {names.get(lk['department_code'], lk['department_code'])}"),
+                    html.Span(lk.get("task") or "", className="lock-task"),
                     html.Span(t(f"gd.sub_status.{lk['status']}", lang), className=f"lock-status {lk['status']}"),
                     html.Span(t("dispatch.due_at", lang).format(when=_when(lk.get("due_at")))),
                 ],
@@ -187,11 +188,11 @@ def drawer_view(d: dict[str, Any] | None, lang: str, may_contact: bool) -> list[
         html.H4(t("dispatch.path", lang).format(name=d["type_name"], days=d["time_limit_days"])),
         flow(d["steps"], d["current_steps"], d["done_steps"], lang),
         html.H4(t("dispatch.clocks", lang)),
-        _clocks(d["clocks"], lang),
+        _clocks(d["clocks"], d["department_names"], lang),
         html.Div(reporter, className="case-reporter"),
         html.Div(place, className="case-place", id=ids.DISPATCH_LOCATION),
         html.H4(t("dispatch.locks", lang)),
-        _locks(d["locks"], lang),
+        _locks(d["locks"], d["department_names"], lang),
         html.H4(t("dispatch.duplicates", lang)),
         _duplicates(d["duplicates"], lang),
         html.H4(t("dispatch.workers", lang)),
@@ -252,7 +253,7 @@ def action_fields(  # noqa: C901 — one branch per action's form
         f += [
             _labelled("kind", _dropdown("kind", kinds, lang, value="department"), lang),
             _labelled("department", _dropdown("department", deps, lang,
-                                              value=d.get("lead_department")), lang),
+                                              value=d.get("lead_department") or d.get("type_lead")), lang),
             _labelled("cooperating", _dropdown("cooperating", deps, lang, multi=True,
                                                value=list(d.get("cooperating_departments") or [])), lang),
             _labelled("room_id", _dropdown("room_id", rooms, lang), lang),
@@ -282,7 +283,8 @@ def action_fields(  # noqa: C901 — one branch per action's form
                 className="dispatch-split-row"))  # fmt: skip
     elif action in ("key", "unlock"):
         wanted = ("open",) if action == "key" else ("planned", "open")
-        locks = [{"label": f"#{lk['id']} {lk['department_code']}", "value": lk["id"]}
+        names = d["department_names"]
+        locks = [{"label": f"#{lk['id']} {names.get(lk['department_code'], '')}", "value": lk["id"]}
                  for lk in d["locks"] if lk["status"] in wanted]  # fmt: skip
         f.append(_labelled("lock_id", _dropdown("lock_id", locks, lang,
                                                 value=locks[0]["value"] if locks else None), lang))  # fmt: skip

@@ -42,7 +42,9 @@ _REPORTER = f"""
            assignee_kind, mediation_room_id, mediator_id, worker_id, type_code
     FROM dispute WHERE id = :id
 """  # noqa: S608 — the masks are fixed SQL; values are bound
-_STEPS = text("SELECT t.steps, t.time_limit_days FROM dispute_type t WHERE t.code = :t")
+_STEPS = text(
+    "SELECT t.steps, t.time_limit_days, t.lead_department FROM dispute_type t WHERE t.code = :t"
+)
 
 
 @dataclass(frozen=True)
@@ -149,15 +151,17 @@ def drawer(
         return None
     extra = dict(conn.execute(text(_REPORTER), {"id": case_id}).mappings().one())
     clocks = sla.case_clocks(row, row["locks"], workdays.due_at)
-    steps, limit_days = conn.execute(_STEPS, {"t": row["type_code"]}).one()
+    steps, limit_days, type_lead = conn.execute(_STEPS, {"t": row["type_code"]}).one()
     state = state_of(row)
+    tasks = {s["id"]: s["task"] for s in detail["sub_cases"]}
     may = [a for a in allowed(row["status"]) if may_act(actor, a, state, _any_lock(state, actor))]
     return {
         **detail,
         **extra,
         "version": int(row["version"]),
         "supervision_level": row["supervision_level"],
-        "locks": row["locks"],
+        # The locks as the rules read them, with each one's task (redacted) from the detail.
+        "locks": [{**lk, "task": tasks.get(lk["id"])} for lk in row["locks"]],
         "clocks": [
             {
                 "kind": c.kind,
@@ -175,6 +179,8 @@ def drawer(
             _DUPLICATES, {"id": case_id, "open_statuses": list(OPEN_STATUSES)}).mappings()],
         "steps": list(steps),
         "time_limit_days": int(limit_days),
+        "type_lead": type_lead,
+        "department_names": {r["code"]: r["name"] for r in department_options(conn)},
         "current_steps": list(paths.current_steps(row["status"], len(steps))),
         "done_steps": list(paths.steps_done(row["status"], len(steps))),
         "workers": nearest_workers(conn, case_id, now=moment),

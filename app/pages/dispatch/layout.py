@@ -36,7 +36,10 @@ def queue_columns(lang: str) -> list[dict[str, str]]:
 
 def _urgency_styles() -> list[dict[str, Any]]:
     return [
-        {"if": {"filter_query": f'{{urgency}} = "{u}"'}, "borderLeft": f"6px solid {c}"}
+        {
+            "if": {"filter_query": f'{{urgency}} = "{u}"', "column_id": "source_ref"},
+            "borderLeft": f"6px solid {c}",
+        }
         for u, c in URGENCY_COLOURS.items()
     ]
 
