@@ -696,3 +696,60 @@ def classify_text(texts: tuple[str, ...], top: int, as_json: bool) -> None:
                 continue
             guesses = "  ".join(f"{g['name']} {g['p']:.2f}" for g in record["types"])
             click.echo(f"{guesses}  → {record['department']}\t{record['text']}")
+
+
+@main.group(
+    help="API keys of the source systems that post cases (Open311 intake, /open311/v2/): one per"
+    " source (hotline/12345, police/110, court, petition, grid_worker, walk_in, other)."
+)
+def token() -> None:
+    pass
+
+
+@token.command("add", help="Make a key for SRC and print it once (only its SHA-256 is kept).")
+@click.option(
+    "--source", "source", required=True, help="The source: a code or its spelling (12345)."
+)
+@click.option("--name", help="What the key is for (default: the source).")
+def token_add(source: str, name: str | None) -> None:
+    from geodata.write import tokens
+
+    engine = ensure_database(_settings())
+    try:
+        with engine.begin() as conn:
+            token_id, key = tokens.add(conn, source, name)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"token {token_id} for {tokens.source_code(source)} (shown once; keep it safe):")
+    click.echo(key)
+
+
+@token.command("list", help="List keys: id, source, name, dates (never a key or its hash).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def token_list(as_json: bool) -> None:
+    from geodata.write import tokens
+
+    engine = ensure_database(_settings())
+    with engine.connect() as conn:
+        rows = tokens.list_tokens(conn)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, default=str))
+        return
+    for row in rows:
+        state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "active"
+        used = f"{row['last_used_at']:%Y-%m-%d %H:%M}" if row["last_used_at"] else "never used"
+        click.echo(f"{row['id']:<5} {row['source']:<12} {state:<24} {used:<18} {row['name']}")
+
+
+@token.command("revoke", help="Revoke key ID at once.")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    from geodata.write import tokens
+
+    engine = ensure_database(_settings())
+    try:
+        with engine.begin() as conn:
+            tokens.revoke(conn, token_id)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"token {token_id} revoked")

@@ -15,7 +15,7 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     """Build the dashboard: Flask routes, Dash pages, one engine shared by every request."""
-    from app.web import audit, auth, guard, guide, headers, login, secret, tiles
+    from app.web import audit, auth, guard, guide, headers, login, open311, secret, tiles
     from app.web import exports as export_routes
     from app.web import geometry as routes
     from geodata import cache
@@ -50,6 +50,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     guide.init_app(app.server, settings)  # the public guide, its own per-address limits
     headers.init_app(app, settings)  # CSP with Dash's inline-script hashes, no framing
     guard.init_app(app.server)  # NUL refused up front; errors answered in one line, never a trace
+    open311.init_app(app.server, settings)  # intake API by key; its own checks ahead of guard's
     app.layout = dash.html.Div(
         [dash.page_container], lang="zh-CN" if settings.language == "zh" else "en"
     )

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     guide_lookup_rate_limit: str = "10 per minute"
     guide_lockout: str = "5 per 15 minutes;20 per day"
     guide_lookup_floor_ms: int = 250
+    # The Open311 intake API (/open311/): requests per API key (per address without one), and
+    # the largest request body accepted (a case is a few KB; more is refused with 413).
+    open311_rate_limit: str = "600 per minute"
+    open311_max_body_bytes: int = 64 * 1024
     # A session ends after this long without a request, and at the latest this long after sign-in.
     session_idle_s: int = 2 * 3600
     session_absolute_s: int = 12 * 3600

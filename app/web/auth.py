@@ -145,6 +145,8 @@ def _refuse_cross_site() -> Response | None:
     """Every state-changing request must come from our own pages (login CSRF, forged callbacks)."""
     if request.method not in STATE_CHANGING or same_origin():
         return None
+    if request.path.startswith(KEY_PREFIXES):
+        return None
     if request.endpoint == "auth.login":
         return _back_to_login("cross_site", safe_next(request.form.get("next")))
     return Response("cross-site request refused\n", status=403, mimetype="text/plain")
@@ -154,9 +156,15 @@ def _refuse_cross_site() -> Response | None:
 # the health check (which then says only ok / not ok), and the public guide's page and its
 # lookup (app/web/guide.py: a Flask form, so no Dash callback is public).
 PUBLIC_PATHS = frozenset(
-    {"/login", "/auth/login", "/healthz", "/_favicon.ico", "/guide", "/guide/lookup"}
-)
+    {"/login", "/auth/login", "/healthz", "/_favicon.ico", "/guide", "/guide/lookup",
+     # The Open311 service list: the type catalogue the guide shows anyway (app/web/open311.py).
+     "/open311/v2/services.json"}
+)  # fmt: skip
 STATIC_PREFIXES = sessions.STATIC_PREFIXES
+# Paths whose caller is an API key, never a session (app/web/open311.py: the Open311 intake
+# API checks its key on every request itself). No cookie carries authority there, so neither
+# the sign-in nor the same-origin check applies.
+KEY_PREFIXES = ("/open311/",)
 # Requests the browser makes for a page (answered with a redirect to the sign-in page); every
 # other anonymous request (callbacks, tiles, geometry, APIs) gets 401.
 _PAGE_PREFIXES_NOT = ("/_dash", "/api/", "/tiles/", "/basemap/", "/auth/")
@@ -164,7 +172,7 @@ _PAGE_PREFIXES_NOT = ("/_dash", "/api/", "/tiles/", "/basemap/", "/auth/")
 
 def is_public(path: str) -> bool:
     """Whether ``path`` may be requested without signing in."""
-    return path in PUBLIC_PATHS or path.startswith(STATIC_PREFIXES)
+    return path in PUBLIC_PATHS or path.startswith(STATIC_PREFIXES) or path.startswith(KEY_PREFIXES)
 
 
 def _require_sign_in() -> Response | None:
