@@ -178,3 +178,14 @@ DISPATCH_PHONE = "dispatch-phone"
 DISPATCH_PHONE_SHOW = "dispatch-phone-show"
 DISPATCH_LOCATION = "dispatch-location"
 PAGE_NAV = "page-nav"
+
+# Concentrated demands (/demands).
+DEMANDS_AREA = "demands-area"
+DEMANDS_PERIOD = "demands-period"
+DEMANDS_LIST = "demands-list"
+DEMANDS_STORE = "demands-store"  # the clusters found: [{terms, ids, recent, earlier, type}]
+DEMANDS_OPEN = "demands-open"  # pattern-matching: {"type": DEMANDS_OPEN, "index": k}
+DEMANDS_PROMOTE = "demands-promote"  # pattern-matching: {"type": DEMANDS_PROMOTE, "index": k}
+DEMANDS_DETAIL = "demands-detail"
+DEMANDS_POINTS = "demands-points"
+DEMANDS_MESSAGE = "demands-message"

@@ -85,6 +85,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Early-warning alerts (研判预警): the desk works them; planners and the wall read them.
     "alerts.view": _DISPATCH | {"analyst", "display"},
     "alerts.act": _DISPATCH,
+    # Concentrated demands (集中诉求): the desk and planners read them; the desk promotes one.
+    "demands.view": _DISPATCH | {"analyst"},
     # The wall display (大屏): aggregates only, for the display account and the desk.
     "wall.view": _DISPATCH | {"display", "analyst"},
 }

@@ -67,7 +67,7 @@ ASSIGNEE_KINDS = ("department", "mediation", "grid_worker")
 # Satisfaction from the return call (回访), 1–5; at or below this the case is done again (重办).
 UNSATISFIED_AT_MOST = 2
 # How two cases are linked: a possible duplicate flagged at intake, or merged into it.
-LINK_KINDS = ("duplicate", "merged")
+LINK_KINDS = ("duplicate", "merged", "grouped")  # grouped: a concentrated demand (0028)
 # A lock (分锁): open → planned (给钥匙: facts, law and plan in) → done | failed (开锁).
 SUB_CASE_STATUSES = ("open", "planned", "done", "failed")
 WHISTLE_STATUSES = ("raised", "responded", "evaluated", "assessed")  # 吹哨→应哨→评价→评估

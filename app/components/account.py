@@ -14,6 +14,7 @@ CENTRE_PAGES = (
     ("map.view", "/", "nav.map"),
     ("dispatch.view", "/dispatch", "nav.dispatch"),
     ("alerts.view", "/alerts", "nav.alerts"),
+    ("demands.view", "/demands", "nav.demands"),
     ("tasks.view", "/tasks", "nav.tasks"),
     ("whistles.view", "/whistles", "nav.whistles"),
     ("key_persons.view", "/key-persons", "nav.key_persons"),
