@@ -132,6 +132,13 @@ class Building(Base):
         Index("ix_building_geom", "geom", postgresql_using="gist"),
         Index("ix_building_centroid", "centroid", postgresql_using="gist"),
         Index("ix_building_grid", "grid_code"),
+        # Addresses matched by trigram similarity at intake (0027, domain.intake).
+        Index(
+            "ix_building_address_trgm",
+            "address",
+            postgresql_using="gin",
+            postgresql_ops={"address": "gin_trgm_ops"},
+        ),
     )
 
 
@@ -318,6 +325,10 @@ class DisputeType(Base):
     )
 
 
+# The columns the dispute read policy evaluates (migration 0014's DISPUTE_READ).
+RLS_POLICY_COLUMNS = ("district_code", "lead_department", "cooperating_departments", "id")
+
+
 class Dispute(Base):
     """A case (矛盾纠纷). ``version`` guards every workflow write (optimistic: a lost race is a
     conflict, never a silent overwrite). A case with an address but no point waits in the
@@ -403,13 +414,20 @@ class Dispute(Base):
         ),
         CheckConstraint("geom IS NOT NULL OR grid_code IS NULL", name="ck_dispute_located"),
         Index("ix_dispute_geom", "geom", postgresql_using="gist"),
-        Index("ix_dispute_grid_reported", "grid_code", "reported_at"),
-        # Covering: per-grid counts under the map's filters never touch the table (0006).
+        # Covering, with the columns the read policy looks at: per-grid counts under the map's
+        # filters never touch the table, row-level security or not (0006, 0029).
+        Index(
+            "ix_dispute_grid_reported",
+            "grid_code",
+            "reported_at",
+            postgresql_include=list(RLS_POLICY_COLUMNS),
+        ),
         Index(
             "ix_dispute_reported",
             "reported_at",
-            postgresql_include=["grid_code", "type_code", "source", "status", "risk_level"],
-        ),
+            postgresql_include=["grid_code", "type_code", "source", "status", "risk_level",
+                                *RLS_POLICY_COLUMNS],
+        ),  # fmt: skip
         Index("ix_dispute_district", "district_code"),
         # The desk's queue: open cases by due time (0014).
         Index(

@@ -368,9 +368,11 @@ def test_dsp010_the_drawer_shows_every_clock_and_the_nearest_workers(
             c.execute(
                 text(
                     "SELECT w.name FROM grid_worker w WHERE w.grid_code IN (SELECT g.code"
-                    " FROM grid g, dispute d WHERE d.id = :i ORDER BY g.geom <-> d.geom LIMIT 5)"
+                    " FROM grid g, dispute d WHERE d.id = :i AND g.district_code = :d"
+                    " AND EXISTS (SELECT 1 FROM grid_worker x WHERE x.grid_code = g.code)"
+                    " ORDER BY g.geom <-> d.geom LIMIT 5)"
                 ),
-                {"i": case_id},
+                {"i": case_id, "d": place["district"]},
             ).scalars()
         )
     drawer = _drawer(app, desk, case_id)

@@ -5,7 +5,9 @@
 -- Binds: :id, :k, :since
 WITH c AS (SELECT geom, grid_code FROM dispute WHERE id = :id AND geom IS NOT NULL),
 near AS (
+    -- Grids with a worker the caller can see (row-level security), nearest first (KNN).
     SELECT g.code, g.name, g.geom FROM grid g, c
+    WHERE EXISTS (SELECT 1 FROM grid_worker w WHERE w.grid_code = g.code)
     ORDER BY g.geom <-> c.geom
     LIMIT :k
 )
