@@ -183,7 +183,8 @@ def update_map(search: str | None, shown: dict | None):  # noqa: ANN201
         view = resolve_area(conn, state.area, lang)
         if view["empty"]:
             return None, no, [], [], [], view["message"], None, no
-        area_changed = not shown or shown.get("code") != view["code"]
+        # The store comes back from the client: anything but the dict we wrote is "not shown".
+        area_changed = not isinstance(shown, dict) or shown.get("code") != view["code"]
         drawn = drawn_area(conn, view)
         density = density_values(conn, drawn, state.filters, state.metric, state.scheme)
         hideout = translate(density.props["hideout"], lang)
@@ -286,13 +287,12 @@ def open_case(clicks: list[int | None], _close: int, search: str | None):  # noq
     trigger = dash.ctx.triggered_id
     if trigger == ids.CASE_CLOSE or not isinstance(trigger, dict) or not any(clicks or ()):
         return dash.no_update, True
-    if not auth.may("cases.view"):
+    index = trigger.get("index")
+    if not auth.may("cases.view") or isinstance(index, bool) or not isinstance(index, int):
         return [], True
     state = state_of(search)
     with connection() as conn:
-        body = grid_panel.case_panel(
-            conn, int(trigger["index"]), state.lang, cleared=personal_data_cleared()
-        )
+        body = grid_panel.case_panel(conn, index, state.lang, cleared=personal_data_cleared())
     return body, False
 
 
