@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from etl.demo import texts, workflow
+from etl.demo import surges, texts, workflow
 from etl.demo.common import (
     M_PER_DEG_LAT,
     M_PER_DEG_LON,
@@ -100,15 +100,24 @@ def build(
     type_codes = [code for code in DISPUTE_TYPE_WEIGHTS if code in types]
     tw = np.array([DISPUTE_TYPE_WEIGHTS[code] for code in type_codes])
 
-    # Where and when: hot-spot-weighted grids, a building there, heating only in season.
-    grid = draw(rng, _hotspot_weights(rng, c), n)
-    t_idx = np.where(c.g_urban[grid], draw(rng, tw[:, 0], n), draw(rng, tw[:, 1], n))
+    # Where and when: hot-spot-weighted grids, a building there, heating only in season; then
+    # the planted surges (``etl.demo.surges``) on top, taken out of the same total.
+    s_grid, s_type, s_day = surges.plant(
+        cfg, surges.planted(cfg), c.g_code, c.g_residents, first_day
+    )
+    bg = n - len(s_grid)
+    grid = draw(rng, _hotspot_weights(rng, c), bg)
+    t_idx = np.where(c.g_urban[grid], draw(rng, tw[:, 0], bg), draw(rng, tw[:, 1], bg))
     heating = np.array([code == "heating" for code in type_codes])[t_idx]
-    day = pick_days(rng, first_day, span_days, n, heating)
+    day = pick_days(rng, first_day, span_days, bg, heating)
     day = workflow.recent(cfg, day, span_days, heating)
+    grid = np.concatenate([grid, s_grid])
+    t_idx = np.concatenate([t_idx, [type_codes.index(t) for t in s_type]]).astype(np.int64)
+    day = np.concatenate([day, s_day])
+    planted = np.arange(n) >= bg
     reported = whole_seconds(local_midnight_ns(first_day) + day * NS_DAY + daytime_ns(rng, n))
     order = np.argsort(reported, kind="stable")
-    grid, t_idx, reported = grid[order], t_idx[order], reported[order]
+    grid, t_idx, reported, planted = grid[order], t_idx[order], reported[order], planted[order]
     building = pick_within(rng, c.b_start[grid], c.b_count[grid])
     x, y = c.near_buildings(rng, building, 12.0, 30.0)
 
@@ -134,7 +143,10 @@ def build(
         ]
     )
     # Duplicates sit by the case they repeat; every history runs under the workflow rules.
-    dup = workflow.duplicates(cfg, reported, obj(type_codes)[t_idx], src_names == "hotline")
+    # A planted case is a distinct dispute: never a repeat call, never the call one repeats.
+    dup = workflow.duplicates(
+        cfg, reported, obj(type_codes)[t_idx], (src_names == "hotline") & ~planted
+    )
     grid[dup.case], building[dup.case] = grid[dup.original], building[dup.original]
     x[dup.case], y[dup.case] = c.near_buildings(stream(cfg, 10, 4), building[dup.case], 12.0, 30.0)
     coop = obj([types[t][4] for t in type_codes])[t_idx]

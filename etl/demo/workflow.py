@@ -890,9 +890,12 @@ def _hold_unsigned(tl: _Timeline, rows: np.ndarray, end: int, cal: WorkCalendar)
     """Handed over on the last working day before as_of (after 研判 when it came earlier), not
     signed for yet: its 签收 is due on the next working day."""
     day = cal.working_day_end(end, 1) - NS_DAY
-    late = np.maximum(tl.assign1_at[rows], day + 9 * NS_HOUR + (rows % 29) * 15 * NS_MIN)
+    slot = day + 9 * NS_HOUR + (rows % 29) * 15 * NS_MIN
+    late = np.where(tl.assign1_at[rows] >= day, tl.assign1_at[rows], slot)
     ok = (tl.assign1_at[rows] != NAT) & (tl.return_at[rows] == NAT) & (late < end - NS_HOUR)
     ok &= tl.reported[rows] < late - NS_HOUR
+    # Moving the handover later must not put it after the case's 签收.
+    ok &= (tl.sign_at[rows] == NAT) | (tl.sign_at[rows] > late)
     rows, late = rows[ok], late[ok]
     tl.assign1_at[rows] = _seconds(late)
     held = _cut(tl, rows, tl.assign1_at[rows] + 10**9)
