@@ -289,6 +289,24 @@ CALLBACKS: dict[str, CallbackCase] = {
         realistic=({"dispatch-phone-show.n_clicks": 1, "dispatch-case.data": "{v}"},),
         note="the reporter's phone of a foreign case (回访): never",
     ),
+    "dispatch-in-lon.value <- dispatch-map.clickData": CallbackCase(
+        ("store",),
+        realistic=({"dispatch-map.clickData": {"latlng": {"lat": "{v}", "lng": "{v}"}}},),
+        note="a click on the map fills the intake form's point: no rows",
+    ),
+    "dispatch-in-result.children <- dispatch-in-submit.n_clicks": CallbackCase(
+        ("area", "store"),
+        realistic=(
+            {
+                "dispatch-in-submit.n_clicks": 1,
+                "dispatch-in-source.value": "walk_in",
+                "dispatch-in-text.value": "来访人反映{v}小区楼道堆物",
+                "dispatch-in-address.value": "{v}",
+                "dispatch-in-type.value": "{v}",
+            },
+        ),  # fmt: skip
+        note="登记来件 naming a foreign area: refused or located in the caller's own jurisdiction",
+    ),
     "wall-reload.disabled <- wall-reload.n_intervals": _CLIENT,
 }
 

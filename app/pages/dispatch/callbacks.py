@@ -10,10 +10,13 @@ jurisdiction's case simply does not exist, and the workflow rules refuse what th
 
 from __future__ import annotations
 
+import math
+import secrets
 from typing import Any
 
 import dash
 from dash import ALL, Input, Output, State, html
+from sqlalchemy.exc import DBAPIError
 
 from app import ids
 from app.components.case_drawer import action_fields, action_options, drawer_view
@@ -22,12 +25,12 @@ from app.pages.dispatch.forms import field_values, params_for
 from app.pages.dispatch.layout import QUEUE_STATUSES, RISK_STROKES, URGENCY_COLOURS
 from app.recorder import Recorder
 from app.web import auth
-from domain.clock import local
+from domain.clock import local, now
 from domain.i18n import t
 from domain.masking import redact
 from domain.workflow import WorkflowError
 from geodata.read import dispatch as desk
-from geodata.write import cases
+from geodata.write import cases, intake
 from geodata.write.users import record_audit
 
 _calls = Recorder()
@@ -343,3 +346,94 @@ def show_phone(clicks, case):  # noqa: ANN001, ANN201
             return dash.no_update
         record_audit(conn, who.user or "", who.role, "case.reporter_contact", f"dispute:{case_id}")
     return phone
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value.strip()[:limit] or None if isinstance(value, str) else None
+
+
+def _classifier(conn: Any, body: str) -> list[tuple[str, str, float]]:
+    from classify.active import ModelUnusable, classify
+
+    try:
+        return [tuple(g) for g in classify([body], 3, conn)[0]]  # type: ignore[misc]
+    except ModelUnusable:
+        return []
+
+
+@callback(
+    Output(ids.DISPATCH_IN_LON, "value"),
+    Output(ids.DISPATCH_IN_LAT, "value"),
+    Input(ids.DISPATCH_MAP, "clickData"),
+    prevent_initial_call=True,
+)
+def pick_point(click):  # noqa: ANN001, ANN201
+    """A click on the desk's map fills the intake form's point (WGS84, the map's CRS)."""
+    latlng = click.get("latlng") if isinstance(click, dict) else None
+    lat = _number(latlng.get("lat")) if isinstance(latlng, dict) else None
+    lon = _number(latlng.get("lng")) if isinstance(latlng, dict) else None
+    if lat is None or lon is None:
+        return dash.no_update, dash.no_update
+    return round(lon, 6), round(lat, 6)
+
+
+@callback(
+    Output(ids.DISPATCH_IN_RESULT, "children"),
+    Output(ids.DISPATCH_CASE, "data", allow_duplicate=True),
+    Output(ids.DISPATCH_REFRESH, "data", allow_duplicate=True),
+    Input(ids.DISPATCH_IN_SUBMIT, "n_clicks"),
+    State(ids.DISPATCH_IN_SOURCE, "value"),
+    State(ids.DISPATCH_IN_TEXT, "value"),
+    State(ids.DISPATCH_IN_ADDRESS, "value"),
+    State(ids.DISPATCH_IN_LON, "value"),
+    State(ids.DISPATCH_IN_LAT, "value"),
+    State(ids.DISPATCH_IN_NAME, "value"),
+    State(ids.DISPATCH_IN_PHONE, "value"),
+    State(ids.DISPATCH_IN_TYPE, "value"),
+    State(ids.DISPATCH_REFRESH, "data"),
+    prevent_initial_call=True,
+)
+def register_case(clicks, source, body, address, lon, lat, name, phone, type_code, refresh):  # noqa: ANN001, ANN201, PLR0913
+    """登记来件: register a walk-in or a call (``geodata.write.intake.submit``) under a reference
+    the desk makes (nobody chooses one, so nothing can probe another jurisdiction's), then
+    open it in the drawer."""
+    lang = settings().language
+    no = dash.no_update
+    if not clicks or not auth.may("cases.intake"):
+        return _message("dispatch.refused", lang, "error"), no, no
+    source = source if source in ("walk_in", "other") else "walk_in"
+    lon, lat = _number(lon), _number(lat)
+    if (lon is None) != (lat is None):
+        lon = lat = None
+    reference = f"{'LF' if source == 'walk_in' else 'LD'}-{now():%Y%m%d}-{secrets.token_hex(4)}"
+    who = scope()
+    try:
+        with connection() as conn:
+            done = intake.submit(
+                conn, who, source=source, source_ref=reference, text=_text(body, 4000) or "",
+                type_code=type_code if isinstance(type_code, str) and type_code else None,
+                lon=lon, lat=lat, address=_text(address, 200), reporter_name=_text(name, 40),
+                reporter_phone=_text(phone, 20), classifier=_classifier,
+            )  # fmt: skip
+    except intake.IntakeRefused as refused:
+        return _message(f"intake.desk.refused.{refused.reason}", lang, "error"), no, no
+    except DBAPIError as failed:
+        if getattr(failed.orig, "sqlstate", None) != "42501":  # not row security: a real fault
+            raise
+        return _message("intake.desk.refused.jurisdiction", lang, "error"), no, no
+    guesses = "、".join(f"{g[1]} {g[2]:.0%}" for g in done.guesses)
+    said = [
+        _message("intake.desk.done", lang, reference=done.reference),
+        *([_message("intake.desk.guesses", lang, guesses=guesses)] if guesses else []),
+        *([_message("intake.desk.duplicates", lang, "error", n=len(done.duplicates))]
+          if done.duplicates else []),
+        *([] if done.located else [_message("intake.desk.unlocated", lang, "error")]),
+    ]  # fmt: skip
+    bump = (refresh if isinstance(refresh, int) and not isinstance(refresh, bool) else 0) + 1
+    return said, done.case_id, bump

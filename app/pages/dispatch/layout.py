@@ -48,6 +48,58 @@ def _options(prefix: str, values: tuple[str, ...], lang: str) -> list[dict[str, 
     return [{"label": t(f"{prefix}.{v}", lang), "value": v} for v in values]
 
 
+INTAKE_INPUTS = (ids.DISPATCH_IN_SOURCE, ids.DISPATCH_IN_TEXT, ids.DISPATCH_IN_ADDRESS,
+                 ids.DISPATCH_IN_LON, ids.DISPATCH_IN_LAT, ids.DISPATCH_IN_NAME,
+                 ids.DISPATCH_IN_PHONE, ids.DISPATCH_IN_TYPE)  # fmt: skip
+
+
+def intake_form(types: list[dict[str, str]], lang: str) -> html.Details:
+    """登记来件: a walk-in or a call at the desk, located by its address or a click on the map."""
+
+    def labelled(key: str, control: Any) -> html.Label:
+        return html.Label([html.Span(t(key, lang)), control], className="dispatch-field")
+
+    return html.Details(
+        [
+            html.Summary(t("intake.desk.title", lang)),
+            html.Div(
+                [
+                    labelled("intake.desk.source", dcc.RadioItems(
+                        id=ids.DISPATCH_IN_SOURCE, value="walk_in", inline=True,
+                        options=[{"label": t(f"source.{s}", lang), "value": s}
+                                 for s in ("walk_in", "other")])),
+                    labelled("intake.desk.text", dcc.Textarea(
+                        id=ids.DISPATCH_IN_TEXT, maxLength=4000, className="dispatch-input",
+                        placeholder=t("intake.desk.text_hint", lang))),
+                    labelled("intake.desk.address", dcc.Input(
+                        id=ids.DISPATCH_IN_ADDRESS, type="text", maxLength=200,
+                        className="dispatch-input")),
+                    html.Div([
+                        labelled("intake.desk.lon", dcc.Input(id=ids.DISPATCH_IN_LON, type="number",
+                                                              className="dispatch-input")),
+                        labelled("intake.desk.lat", dcc.Input(id=ids.DISPATCH_IN_LAT, type="number",
+                                                              className="dispatch-input")),
+                    ], className="dispatch-pair", title=t("intake.desk.click_map", lang)),
+                    html.Div([
+                        labelled("intake.desk.name", dcc.Input(id=ids.DISPATCH_IN_NAME, type="text",
+                                                               maxLength=40, className="dispatch-input")),
+                        labelled("intake.desk.phone", dcc.Input(id=ids.DISPATCH_IN_PHONE, type="tel",
+                                                                maxLength=20, className="dispatch-input")),
+                    ], className="dispatch-pair"),
+                    labelled("intake.desk.type", dcc.Dropdown(
+                        id=ids.DISPATCH_IN_TYPE, options=types, className="dispatch-input",
+                        placeholder=t("intake.desk.type_hint", lang))),
+                    html.Button(t("intake.desk.submit", lang), id=ids.DISPATCH_IN_SUBMIT, n_clicks=0,
+                                className="dispatch-button primary"),
+                    html.Div(id=ids.DISPATCH_IN_RESULT, role="status"),
+                ],
+                className="dispatch-intake",
+            ),
+        ],
+        className="dispatch-intake-box",
+    )  # fmt: skip
+
+
 def layout(**query: str) -> html.Div:
     lang = settings().language
     if not auth.may("dispatch.view"):
@@ -116,6 +168,7 @@ def layout(**query: str) -> html.Div:
                        onEachFeature=NS("popup")),
         ],
         id=ids.DISPATCH_MAP, center=HOHHOT_CENTER, zoom=10, className="dispatch-map",
+        crs=base["crs"],
     )  # fmt: skip
     legend = html.Div(
         [html.Span([html.I(style={"background": c}), t(f"urgency.{u}", lang)],
@@ -140,6 +193,15 @@ def layout(**query: str) -> html.Div:
         ],
         className="dispatch-drawer",
     )  # fmt: skip
+    intake = (
+        intake_form(types, lang)
+        if auth.may("cases.intake")
+        else html.Div(
+            [dcc.Store(id=i) for i in INTAKE_INPUTS]
+            + [html.Button(id=ids.DISPATCH_IN_SUBMIT, n_clicks=0, hidden=True),
+               html.Div(id=ids.DISPATCH_IN_RESULT)]
+        )
+    )  # fmt: skip
     return html.Div(
         [
             html.Div(
@@ -153,6 +215,7 @@ def layout(**query: str) -> html.Div:
             dcc.Store(id=ids.DISPATCH_VERSION),
             dcc.Store(id=ids.DISPATCH_REFRESH, data=0),
             html.Div(id=ids.DISPATCH_MESSAGE, className="dispatch-message", role="status"),
+            intake,
             filters,
             html.Div(
                 [
