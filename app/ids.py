@@ -200,3 +200,4 @@ DISPATCH_IN_PHONE = "dispatch-in-phone"
 DISPATCH_IN_TYPE = "dispatch-in-type"
 DISPATCH_IN_SUBMIT = "dispatch-in-submit"
 DISPATCH_IN_RESULT = "dispatch-in-result"
+DISPATCH_PICKED = "dispatch-picked"  # store: [lon, lat] last clicked on the desk map

@@ -19,9 +19,9 @@ from domain.clock import local
 from domain.i18n import t
 from domain.vocab import OUTCOMES, RISK_LEVELS
 
-# The actions the desk offers as a form (``locate`` needs the map: not a form field here).
+# The actions the desk offers as a form (``locate`` takes the point last clicked on the map).
 FORM_ACTIONS = (
-    "classify", "proxy", "assign", "return", "sign", "supervise", "consult", "split", "key",
+    "locate", "classify", "proxy", "assign", "return", "sign", "supervise", "consult", "split", "key",
     "unlock", "resolve", "evaluate", "reopen", "archive", "merge",
 )  # fmt: skip
 SPLIT_ROWS = 3
@@ -236,7 +236,14 @@ def action_fields(  # noqa: C901 — one branch per action's form
         return []
     deps = [{"label": r["name"], "value": r["code"]} for r in choices.get("departments", [])]
     f: list[Any] = []
-    if action == "classify":
+    if action == "locate":
+        picked = choices.get("picked") or [None, None]
+        f += [
+            html.P(t("dispatch.locate_hint", lang), className="muted"),
+            *[_labelled(n, dcc.Input(id=_field(n), type="number", value=v, className="dispatch-input"), lang)
+              for n, v in zip(("lon", "lat"), picked, strict=True)],
+        ]  # fmt: skip
+    elif action == "classify":
         types = [{"label": r["name"], "value": r["code"]} for r in choices.get("types", [])]
         f += [_labelled("type_code", _dropdown("type_code", types, lang, value=d["type_code"]), lang),
               _labelled("risk_level", _dropdown("risk_level", [

@@ -58,6 +58,7 @@ class QueueFilter:
     urgency: str = ""
     department: str = ""
     agent: str = ""
+    unlocated: bool = False  # only the "needs location" queue (an address no building matched)
     search: str = ""
     offset: int = 0
     limit: int = QUEUE_LIMIT
@@ -73,6 +74,7 @@ class QueueFilter:
             "soon": now + timedelta(hours=24),
             "department": self.department,
             "agent": self.agent,
+            "unlocated": self.unlocated,
             "search": self.search[:64],
             "limit": max(1, min(self.limit, QUEUE_LIMIT)),
             "offset": max(0, min(self.offset, 100_000)),

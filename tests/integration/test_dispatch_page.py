@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 
 from app.main import create_app
 from domain.clock import LOCAL_TZ
+from domain.scope import Scope
 from domain.vocab import OPEN_STATUSES
 from geodata.settings import Settings
 from tests.integration.dash_calls import SAME_ORIGIN, call, signed_in, strings
@@ -457,3 +458,39 @@ def test_dsp012_a_walk_in_outside_the_jurisdiction_or_unplaced_is_refused(
     assert "诉求内容" in " ".join(strings(out))
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM dispute")).scalar() == before
+
+
+def test_dsp013_the_city_desk_locates_a_case_from_the_needs_location_queue(
+    app, engine, app_engine, place
+) -> None:  # noqa: ANN001
+    from geodata.write import intake
+
+    with engine.connect() as c:
+        city = c.execute(text("SELECT code FROM admin_area WHERE level = 'city'")).scalar()
+    scope = Scope(user="api:hotline", role="intake", areas=(city,))
+    with app_engine.connect() as conn, conn.begin():
+        for key, value in scope.settings().items():
+            conn.execute(text("SELECT set_config(:k, :v, true)"),
+                         {"k": f"zongzhi.{key}", "v": value})  # fmt: skip
+        made = intake.submit(conn, scope, source="hotline", source_ref=REF + "U1",
+                             text="来电人称家门口下水道堵了好几天", type_code="neighbour",
+                             address="那个老小区后面第三排")  # fmt: skip
+    assert not made.located
+    city_desk = signed_in(app, engine, "dsp_city", "city", area_code=city)
+    queued = _queue(app, city_desk, **{"dispatch-filter-mine.value": ["unlocated"]})
+    with engine.connect() as c:
+        expected = set(c.execute(text("SELECT id FROM dispute WHERE geom IS NULL AND status = ANY(:s)"),
+                                 {"s": list(OPEN_STATUSES)}).scalars())  # fmt: skip
+    assert {r["id"] for r in queued["dispatch-queue.data"]} == expected and made.case_id in expected
+    # The district cannot see it yet: it has no place in any district.
+    district = _queue(app, signed_in(app, engine, "dsp_desk", "district", area_code=place["district"]),
+                      **{"dispatch-filter-mine.value": ["unlocated"]})  # fmt: skip
+    assert made.case_id not in {r["id"] for r in district["dispatch-queue.data"]}
+    said = _act(app, city_desk, made.case_id, _status(engine, made.case_id)[1], "locate",
+                lon=place["lon"], lat=place["lat"])  # fmt: skip
+    assert "未执行" not in said, said
+    with engine.connect() as c:
+        grid, dist = c.execute(text("SELECT grid_code, district_code FROM dispute WHERE id = :i"),
+                               {"i": made.case_id}).one()  # fmt: skip
+    assert (grid, dist) == (place["grid"], place["district"])
+    assert _events(engine, made.case_id) == ["accept", "locate"]

@@ -68,6 +68,7 @@ def _filter(
         urgency=urgency if isinstance(urgency, str) else "",
         department=(who.department or "") if "department" in mine else "",
         agent=(who.user or "") if "agent" in mine else "",
+        unlocated="unlocated" in mine,
         search=search.strip()[:64] if isinstance(search, str) else "",
     )
 
@@ -214,8 +215,9 @@ def show_case(case, _refresh):  # noqa: ANN001, ANN201
     Output(ids.DISPATCH_FIELDS, "children"),
     Input(ids.DISPATCH_ACTION, "value"),
     State(ids.DISPATCH_CASE, "data"),
+    State(ids.DISPATCH_PICKED, "data"),
 )
-def show_fields(action, case):  # noqa: ANN001, ANN201
+def show_fields(action, case, picked):  # noqa: ANN001, ANN201
     """The chosen action's inputs (choices from the database: departments, rooms, workers)."""
     lang = settings().language
     case_id = case_id_of(case)
@@ -227,6 +229,8 @@ def show_fields(action, case):  # noqa: ANN001, ANN201
         if d is None or action not in d["actions"]:
             return []
         choices = desk.choices(conn, case_id)
+    point = [_number(v) for v in picked] if isinstance(picked, list) and len(picked) == 2 else []
+    choices["picked"] = point if len(point) == 2 and None not in point else []
     return action_fields(action, d, choices, lang)
 
 
@@ -272,7 +276,12 @@ def submit(clicks, action, _values, case, version, refresh):  # noqa: ANN001, AN
         with connection() as conn:
             if action == "merge":
                 params["into"] = _resolve_into(conn, params.get("into"))
-            done = cases.act(conn, case_id, action, who.actor(), params, expected_version=expected)
+            if action == "locate":
+                done = intake.locate(conn, who, case_id, params.get("lon"), params.get("lat"),
+                                     expected_version=expected, note=params.get("note"))  # fmt: skip
+            else:
+                done = cases.act(conn, case_id, action, who.actor(), params,
+                                 expected_version=expected)  # fmt: skip
     except cases.CaseNotFound:
         return _message("dispatch.not_found", lang, "error"), bump
     except cases.Conflict as lost:
@@ -281,6 +290,12 @@ def submit(clicks, action, _values, case, version, refresh):  # noqa: ANN001, AN
                         status=t(f"status.{lost.current['status']}", lang)), bump  # fmt: skip
     except WorkflowError as refused:
         return _message("dispatch.workflow_refused", lang, "error", why=redact(str(refused))), bump
+    except intake.IntakeRefused as refused:
+        return _message(f"intake.desk.refused.{refused.reason}", lang, "error"), bump
+    except DBAPIError as failed:
+        if getattr(failed.orig, "sqlstate", None) != "42501":  # not row security: a real fault
+            raise
+        return _message("intake.desk.refused.jurisdiction", lang, "error"), bump
     return _message("dispatch.done", lang, action=t(f"gd.action.{action}", lang),
                     status=t(f"status.{done.status}", lang)), bump  # fmt: skip
 
@@ -370,17 +385,19 @@ def _classifier(conn: Any, body: str) -> list[tuple[str, str, float]]:
 @callback(
     Output(ids.DISPATCH_IN_LON, "value"),
     Output(ids.DISPATCH_IN_LAT, "value"),
+    Output(ids.DISPATCH_PICKED, "data"),
     Input(ids.DISPATCH_MAP, "clickData"),
     prevent_initial_call=True,
 )
 def pick_point(click):  # noqa: ANN001, ANN201
-    """A click on the desk's map fills the intake form's point (WGS84, the map's CRS)."""
+    """A click on the desk's map picks a point (WGS84, the map's CRS) for the intake form and
+    for 定位 of the open case."""
     latlng = click.get("latlng") if isinstance(click, dict) else None
     lat = _number(latlng.get("lat")) if isinstance(latlng, dict) else None
     lon = _number(latlng.get("lng")) if isinstance(latlng, dict) else None
     if lat is None or lon is None:
-        return dash.no_update, dash.no_update
-    return round(lon, 6), round(lat, 6)
+        return dash.no_update, dash.no_update, dash.no_update
+    return round(lon, 6), round(lat, 6), [round(lon, 6), round(lat, 6)]
 
 
 @callback(

@@ -75,6 +75,11 @@ def params_for(action: str, values: dict[str, Any]) -> dict[str, Any]:
         p["outcome"] = values.get("outcome_code")
     elif action == "archive":
         p["unreachable"] = values.get("unreachable") == "yes"
+    elif action == "locate":
+        for name in ("lon", "lat"):
+            value = values.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                p[name] = float(value)
     elif action == "merge":
         p["into"] = values.get("into") if isinstance(values.get("into"), str) else None
     return p

@@ -112,7 +112,8 @@ def layout(**query: str) -> html.Div:
             {"label": r["name"], "value": r["code"]} for r in desk.department_options(conn)
         ]
     base = basemap_spec(settings())
-    mine = [{"label": t("dispatch.mine_agent", lang), "value": "agent"}]
+    mine = [{"label": t("dispatch.mine_agent", lang), "value": "agent"},
+            {"label": t("dispatch.unlocated", lang), "value": "unlocated"}]  # fmt: skip
     if who.role == "department":
         mine.insert(0, {"label": t("dispatch.mine_department", lang), "value": "department"})
     case = query.get("case", "")
@@ -213,6 +214,7 @@ def layout(**query: str) -> html.Div:
             ),  # fmt: skip
             dcc.Store(id=ids.DISPATCH_CASE, data=case if case.isdigit() else None),
             dcc.Store(id=ids.DISPATCH_VERSION),
+            dcc.Store(id=ids.DISPATCH_PICKED),
             dcc.Store(id=ids.DISPATCH_REFRESH, data=0),
             html.Div(id=ids.DISPATCH_MESSAGE, className="dispatch-message", role="status"),
             intake,

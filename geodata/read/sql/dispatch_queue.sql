@@ -1,6 +1,6 @@
 -- The desk's queue (调度台): cases the caller can see, highest risk first, then earliest due.
 -- Returns: rows (id, version, source, source_ref, title, type_code, type_name, status, risk_level, risk_colour, supervision_level, lead_department, lead_department_name, district_name, grid_code, address, reported_at, due_at, agent, open_locks, lock_due_at, located, total)
--- Binds: :statuses, :types, :risks, :urgency, :now, :soon, :department, :agent, :search, :limit, :offset
+-- Binds: :statuses, :types, :risks, :urgency, :now, :soon, :department, :agent, :unlocated, :search, :limit, :offset
 -- Fills: {title} grid_detail._redacted(column), binding :cleared
 WITH picked AS (
     SELECT d.*
@@ -19,6 +19,7 @@ WITH picked AS (
            OR EXISTS (SELECT 1 FROM dispute_sub_case s
                       WHERE s.dispute_id = d.id AND s.department_code = :department))
       AND (CAST(:agent AS text) = '' OR d.agent = :agent)
+      AND (NOT CAST(:unlocated AS boolean) OR d.geom IS NULL)
       AND (CAST(:search AS text) = '' OR strpos(d.source_ref, :search) > 0
            OR strpos(d.title, :search) > 0 OR strpos(coalesce(d.address, ''), :search) > 0)
 )
