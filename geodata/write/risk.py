@@ -22,6 +22,13 @@ _WRITE = text(
 )
 
 
+# One case by its key (what every workflow write refreshes: an index probe, whatever the plan),
+# or the open ones / every case (the daily job).
+_FACTS = query("read/case_risk_facts")
+_ONE = text(_FACTS.format(where="d.id = :case_id"))
+_MANY = text(_FACTS.format(where="(:all OR d.status IN ('received', 'assigned', 'in_progress'))"))
+
+
 def assess_rows(rows: list) -> list[tuple[int, risk.Assessment]]:
     """(case id, assessment) for rows of ``read/case_risk_facts``."""
     out = []
@@ -47,14 +54,11 @@ def refresh(
     """Assess open cases (or ``case_id`` alone, or every case) and store what changed; the
     number of cases whose colour, points or rules changed."""
     moment = now or local_now()
-    rows = (
-        conn.execute(
-            text(query("read/case_risk_facts")),
-            {"now": moment, "case_id": case_id, "all": everything},
-        )
-        .mappings()
-        .all()
-    )
+    if case_id is not None:
+        found = conn.execute(_ONE, {"now": moment, "case_id": case_id})
+    else:
+        found = conn.execute(_MANY, {"now": moment, "all": everything})
+    rows = found.mappings().all()
     assessed = assess_rows(rows)
     if not assessed:
         return 0

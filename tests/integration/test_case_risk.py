@@ -11,7 +11,6 @@ from sqlalchemy import text
 
 from domain.clock import LOCAL_TZ
 from domain.workflow import Actor
-from geodata.sql import query
 from geodata.write import cases
 from geodata.write import risk as risk_writes
 
@@ -50,7 +49,7 @@ def test_crisk001_repeats_fire_and_colours_are_stored_once(conn, spot) -> None: 
     ]  # fmt: skip
     far = _case(conn, "CR-far", grid, lon + 0.01, lat, NOW, phone="13800002222")
     rows = {r["id"]: r for r in conn.execute(
-        text(query("read/case_risk_facts")), {"now": NOW, "case_id": None, "all": False}
+        risk_writes._MANY, {"now": NOW, "all": False}
     ).mappings()}  # fmt: skip
     newest = rows[ids[0]]
     # Independent: cases of the type within 200 m in the 30 days up to the newest one.

@@ -2,8 +2,9 @@
 -- the desk's own judgement, 督办 level, 重办 count, overdue, cases of the same type within 200 m
 -- in the 30 days up to it (itself included) and the same reporter's cases in 90 days.
 -- Returns: one row per case (id and the facts).
--- Binds: :now, :case_id (one case, or NULL for every case — :all true — or the open ones)
---        :all
+-- Binds: :now, and what {where} binds
+-- Fills: {where} risk._ONE (d.id = :case_id: one case, by its key) or risk._MANY (:all — every
+--        case — or the open ones)
 SELECT d.id, d.type_code, d.parties, d.involves_key_person, d.source, d.risk_level AS assessed,
        d.supervision_level, d.reopen_count,
        (d.due_at IS NOT NULL AND d.due_at < :now
@@ -21,6 +22,4 @@ SELECT d.id, d.type_code, d.parties, d.involves_key_person, d.source, d.risk_lev
               AND o.reported_at > d.reported_at - interval '90 days'
               AND o.reported_at <= d.reported_at) END AS same_reporter
 FROM dispute d
-WHERE CASE WHEN CAST(:case_id AS bigint) IS NOT NULL THEN d.id = CAST(:case_id AS bigint)
-           WHEN :all THEN true
-           ELSE d.status IN ('received', 'assigned', 'in_progress') END
+WHERE {where}

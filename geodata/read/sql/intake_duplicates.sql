@@ -22,6 +22,7 @@ WITH n AS (
     SELECT o.id, 'text' AS why, similarity(o.description, n.description) AS score
       FROM n JOIN dispute o
         ON o.id <> n.id AND o.status IN ('received', 'assigned', 'in_progress')
+       AND o.district_code = left(n.grid_code, 6)  -- an index probe before the prefix test
        AND o.grid_code LIKE left(n.grid_code, 12) || '%'
      WHERE n.grid_code IS NOT NULL AND n.description IS NOT NULL
        AND similarity(o.description, n.description) >= :text_min
