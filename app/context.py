@@ -63,7 +63,11 @@ def scoped_transaction(eng: Engine, who: Scope) -> Iterator[Connection]:
         try:
             yield conn
         finally:
-            conn.info.pop(SCOPE_INFO_KEY, None)
+            # A connection lost mid-request (database restarted) is invalidated: touching its
+            # info would raise PendingRollbackError over the real error, a 500 instead of the
+            # guard's 503; the pool clears an invalidated connection's info when it reconnects.
+            if not conn.invalidated:
+                conn.info.pop(SCOPE_INFO_KEY, None)
 
 
 @contextmanager

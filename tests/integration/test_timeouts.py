@@ -52,3 +52,29 @@ def test_to002_slow_queries_and_held_locks_answer_clearly(app_db_url, engine, de
         resp = client.get("/probe/locked")
     assert resp.status_code == 503 and b"busy" in resp.data
     assert b"Traceback" not in resp.data
+
+
+def test_to003_a_connection_lost_mid_request_answers_503_not_500(
+    app_db_url, engine, demo_db
+) -> None:  # noqa: ANN001
+    # What a database restart does to a request in flight (found by `make loadtest`'s drill):
+    # the server ends the session; the answer must be the guard's 503, not a 500 raised while
+    # the request's scoped transaction cleans up after the lost connection.
+    settings = Settings()
+    app = create_app(settings, engine=make_engine(settings, app_db_url))
+    probe = Blueprint("probe_lost", __name__)
+
+    @probe.get("/probe/lost")
+    def lost():  # noqa: ANN202
+        with connection() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+            with engine.connect() as owner:
+                owner.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            conn.execute(text("SELECT 1"))
+        return "done"
+
+    app.server.register_blueprint(probe)
+    client = signed_in(app, engine, "to_city", "city")
+    resp = client.get("/probe/lost")
+    assert resp.status_code == 503 and b"database unavailable" in resp.data, resp.data
+    assert client.get("/healthz").status_code == 200  # the pool replaced the connection
