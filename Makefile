@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8050
 
-.PHONY: install demo serve test lint unit bench mutate db-start db-stop clean
+.PHONY: install demo serve test lint unit bench loadtest mutate db-start db-stop clean
 
 $(STAMP): pyproject.toml
 	bash scripts/system-deps.sh demo
@@ -57,8 +57,20 @@ bench: install
 	$(BIN)/python -m bench.etl
 	$(BIN)/python -m bench.map
 	$(BIN)/python -m bench.performance
+	$(BIN)/python -m bench.warnings
 	$(BIN)/python -m bench.classify
 	$(BIN)/python -m bench.audit
+	$(BIN)/python -m bench.rls
+	$(BIN)/python -m bench.dispatch
+	$(BIN)/python -m bench.wall
+	$(BIN)/python -m bench.reports
+
+## Load test with fault drills (bench/loadtest.py): 50 users for 2 minutes against `zongzhi serve`
+## on loopback, in a PostgreSQL cluster of its own (it restarts that one, never yours); figures to
+## bench/RESULTS.md. Options: make loadtest LOADTEST_ARGS="--scale small --seconds 60 --no-drills"
+LOADTEST_ARGS ?=
+loadtest: install
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 ## Mutation testing (mutmut, [tool.mutmut] in pyproject.toml) against the unit tests; not part of
 ## CI or `make test`. One worker: the machine is shared. Each run starts afresh, since mutmut keeps

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages zongzhi needs, when missing.
 #   scripts/system-deps.sh demo   PostgreSQL + PostGIS (+ python3-venv), Pango and CJK fonts (PDF)
-#   scripts/system-deps.sh test   the above + Chromium, ChromeDriver and redis-server
+#   scripts/system-deps.sh test   the above + Chromium, ChromeDriver, redis-server, poppler-utils
+#                                 and gdal-bin (the report tests open the files with pdftoppm,
+#                                 pdffonts, pdftotext and ogrinfo)
 # Installs only as root on Debian/Ubuntu; otherwise names what to install and exits 1.
 set -euo pipefail
 what="${1:-demo}"
@@ -32,6 +34,10 @@ if [ "$what" = "test" ]; then
     [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
     # The shared-cache tests start their own Redis server on a free port.
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+    # The report tests check the PDF with Poppler's own tools and the GeoPackage with GDAL's.
+    { command -v pdftoppm && command -v pdffonts && command -v pdftotext; } >/dev/null 2>&1 ||
+        missing+=(poppler-utils)
+    command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,24 +33,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(db_url: str, app_db_url: str, demo_db, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
-    """``zongzhi serve`` (gunicorn) as a user would run it, pointed at the test database."""
+@contextmanager
+def serve(env: dict[str, str], log: Path) -> Iterator[str]:
+    """``zongzhi serve`` (gunicorn, one worker) on a free port with ``env`` on top of ours: its
+    base URL once /healthz answers; stopped on exit."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
-    # A real deployment: an external database URL and a key of its own.
-    env = {
-        **os.environ,
-        # The app's own role; migrations (already done) as the owner.
-        "ZONGZHI_DATABASE_URL": app_db_url,
-        "ZONGZHI_OWNER_DATABASE_URL": db_url,
-        "ZONGZHI_SECRET_KEY": secrets.token_urlsafe(48),
-    }
     exe = Path(sys.executable).with_name("zongzhi")
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [str(exe), "serve", "--port", str(port), "--workers", "1"],
-            env=env,
+            env={**os.environ, **env},
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -66,12 +59,32 @@ def live_server(db_url: str, app_db_url: str, demo_db, tmp_path_factory) -> Iter
             proc.kill()
             pytest.fail("server did not start:\n" + log.read_text(errors="replace")[-3000:])
         time.sleep(0.3)
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def server_env(db_url: str, app_db_url: str) -> dict[str, str]:
+    """A real deployment: an external database URL (the app's own role; migrations, already
+    done, as the owner) and a key of its own."""
+    return {
+        "ZONGZHI_DATABASE_URL": app_db_url,
+        "ZONGZHI_OWNER_DATABASE_URL": db_url,
+        "ZONGZHI_SECRET_KEY": secrets.token_urlsafe(48),
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(db_url: str, app_db_url: str, demo_db, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+    """``zongzhi serve`` (gunicorn) as a user would run it, pointed at the test database."""
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    with serve(server_env(db_url, app_db_url), log) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

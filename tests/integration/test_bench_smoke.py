@@ -99,7 +99,17 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--out",
             str(out / "p.json"),
         ],
+        "warnings": [
+            "-m",
+            "bench.warnings",
+            *SMALL,
+            "--repeat",
+            "2",
+            "--out",
+            str(out / "wn.json"),
+        ],
         "classify": ["-m", "bench.classify", *SMALL, "--repeat", "1", "--out", str(out / "c.json")],
+        "rls": ["-m", "bench.rls", *SMALL, "--repeat", "2", "--out", str(out / "r.json")],
         "audit": [
             "-m",
             "bench.audit",
@@ -110,6 +120,44 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--out",
             str(out / "au.json"),
         ],  # fmt: skip
+        "dispatch": [
+            "-m",
+            "bench.dispatch",
+            *SMALL,
+            "--repeat",
+            "2",
+            "--cases",
+            "2",
+            "--seconds",
+            "1",
+            "--workers",
+            "1",
+            "--classify-repeat",
+            "1",
+            "--out",
+            str(out / "d.json"),
+        ],
+        "wall": ["-m", "bench.wall", *SMALL, "--repeat", "2", "--out", str(out / "wall.json")],
+        "reports": [
+            "-m",
+            "bench.reports",
+            *SMALL,
+            "--repeat",
+            "1",
+            "--out",
+            str(out / "reports.json"),
+        ],
+        "wall_endurance": [
+            "-m",
+            "bench.wall_endurance",
+            *SMALL,
+            "--minutes",
+            "0.1",
+            "--every-s",
+            "3",
+            "--out",
+            str(out / "wall_endurance.json"),
+        ],
         # Run as the bench README says: a script path, not a module.
         "copy_bench": [str(ROOT / "bench" / "copy_bench.py"), "--rows", "3000", "--warm-up", "500"],
     }
@@ -217,9 +265,48 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
         assert line in copy, copy
     assert "(a) vs (d) geopandas to_postgis" in copy, copy
 
+    rls = outputs["rls"]
+    assert LOADS_DEMO in rls, rls
+    for line in ("under RLS (app role) against the owner", "per-grid dispute counts, 365 days",
+                 "heat tiles, disputes", "heat tiles, patrols", "grid panel",
+                 "ratio RLS / owner (p50)"):  # fmt: skip
+        assert line in rls, rls
+    assert (out / "r.json").is_file()
+
     perf = outputs["performance"]
     assert LOADS_DEMO in perf, perf
     for line in ("visible-case count (floor), all", "departments, 30 days", "mediation, all",
                  "ratio pandas / ours", "figures agree: True"):  # fmt: skip
         assert line in perf, perf
     assert (out / "p.json").is_file()
+
+    warn = outputs["warnings"]
+    assert LOADS_DEMO in warn, warn
+    for line in ("(a) detection delay", "planted surges", "(b) false alarms on quiet pairs",
+                 "per district per week", "baseline: read the daily counts",
+                 "daily job (refresh: read, statistic, store)", "ratio daily job / baseline"):  # fmt: skip
+        assert line in warn, warn
+    assert (out / "wn.json").is_file()
+
+    dispatch = outputs["dispatch"]
+    assert LOADS_DEMO in dispatch, dispatch
+    for line in ("machine: ", "queue, city", "count of open cases (floor), city", "my queue",
+                 "transition: supervise", "bare one-row UPDATE", "GET /healthz (baseline)",
+                 "POST /open311/v2/requests.json", "ratio healthz / POST", "batch 10,000",
+                 "removed the "):  # fmt: skip
+        assert line in dispatch, dispatch
+    assert (out / "d.json").is_file()
+
+    for name, lines, json_out in (
+        ("wall", ("cold (cache cleared: snapshot built)", "warm (shared cache hit)",
+                  "ratio cold / warm (p50)", "targets (full scale)"), "wall.json"),
+        ("reports", ("district: ", "city: ", "baseline: read the report's tables (gather)",
+                     "baseline: read the case rows (dispute_layer)", "pdf", "gpkg",
+                     "ratio format / reading its data alone"), "reports.json"),
+        ("wall_endurance", ("/wall open, refresh every 1 s", "heap MiB", "refreshes landed",
+                            "end vs start (baseline)"), "wall_endurance.json"),
+    ):  # fmt: skip
+        assert LOADS_DEMO in outputs[name], outputs[name]
+        for line in lines:
+            assert line in outputs[name], outputs[name]
+        assert (out / json_out).is_file()

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
+import subprocess
 from datetime import date
 
+import numpy as np
 import openpyxl
 import pyogrio
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import text
 
@@ -134,3 +138,55 @@ def test_rep004_csv_and_foreign_areas(app_engine, engine, district, tmp_path) ->
             )
         ).scalar()
     assert audited >= 2
+
+
+def _run(*argv: str) -> str:
+    """Standard output of a command-line tool (Poppler, GDAL) that must succeed."""
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, f"{argv[0]} exited {done.returncode}: {done.stderr[-2000:]}"
+    return done.stdout
+
+
+def test_rep005_poppler_renders_the_pdf_with_embedded_fonts_and_chinese_text(
+    app_engine, district, tmp_path
+) -> None:  # noqa: ANN001
+    """As a PDF reader sees the file: Poppler's own tools (installed by system-deps.sh test)."""
+    path = str(tmp_path / "r.pdf")
+    _build(app_engine, district["code"], district["code"], "pdf", path)
+    # First page at 50 dpi, grey: a page with a title, figures and a map is far from blank.
+    _run("pdftoppm", "-f", "1", "-l", "1", "-r", "50", "-gray", "-png", "-singlefile", path,
+         str(tmp_path / "page"))  # fmt: skip
+    with Image.open(tmp_path / "page.png") as png:
+        pixels = np.asarray(png.convert("L"), dtype=float)
+    assert pixels.shape[0] > 300 and pixels.shape[1] > 200, pixels.shape
+    inked = float((pixels < 200).mean())
+    assert pixels.std() > 10 and inked > 0.01, (pixels.std(), inked)
+    # pdffonts: name, type (may hold spaces), encoding, then emb sub uni and the object id.
+    table = _run("pdffonts", path).splitlines()
+    rule = next(i for i, line in enumerate(table) if line.startswith("---"))
+    rows = [line.split() for line in table[rule + 1 :] if line.strip()]
+    assert rows, table
+    for row in rows:
+        emb, sub = row[-5], row[-4]
+        assert (emb, sub) == ("yes", "yes"), row
+        assert re.match(r"^[A-Z]{6}\+", row[0]), row
+    assert any("CJK" in row[0] for row in rows), rows
+    extracted = _run("pdftotext", "-enc", "UTF-8", path, "-")
+    assert district["name"] in extracted and "矛盾纠纷态势报告" in extracted
+    assert str(district["cases"]) in extracted
+
+
+def test_rep006_ogrinfo_opens_the_geopackage(app_engine, district, tmp_path) -> None:  # noqa: ANN001
+    """GDAL's own reader (the one QGIS uses): the layers, their CRS and counts as pyogrio sees them."""
+    if shutil.which("ogrinfo") is None:
+        pytest.skip("ogrinfo not installed (apt-get install gdal-bin; system-deps.sh test does)")
+    path = str(tmp_path / "r.gpkg")
+    _build(app_engine, district["code"], district["code"], "gpkg", path)
+    listing = _run("ogrinfo", "-ro", "-q", path)
+    assert set(re.findall(r"^\s*\d+: (\w+)", listing, re.M)) == {"grids", "disputes", "patrols"}
+    for layer in ("grids", "disputes", "patrols"):
+        summary = _run("ogrinfo", "-ro", "-so", path, layer)
+        count = int(re.search(r"^Feature Count: (\d+)", summary, re.M).group(1))
+        assert count == pyogrio.read_info(path, layer=layer)["features"], summary
+        assert re.search(r'ID\["EPSG",\s*4326\]\]\s*$', summary, re.M), summary
+    assert count > 0

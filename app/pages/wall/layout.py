@@ -30,7 +30,7 @@ def layout(**_query: str) -> html.Div:
     lang = s.language
     if not auth.may("wall.view"):
         return html.Div(t("auth.no_permission", lang), className="wall-denied")
-    refresh_ms = max(s.wall_refresh_s, 5) * 1000
+    refresh_ms = max(s.wall_refresh_s, 1) * 1000
     return html.Div(
         [
             html.Header(
