@@ -189,6 +189,9 @@ DEMANDS_PROMOTE = "demands-promote"  # pattern-matching: {"type": DEMANDS_PROMOT
 DEMANDS_DETAIL = "demands-detail"
 DEMANDS_POINTS = "demands-points"
 DEMANDS_MESSAGE = "demands-message"
+# 微治理 panel (/governance)
+GOV_AREA = "gov-area"
+GOV_BODY = "gov-body"
 # The desk's intake form (登记来件).
 DISPATCH_IN_SOURCE = "dispatch-in-source"
 DISPATCH_IN_TEXT = "dispatch-in-text"

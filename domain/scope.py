@@ -87,6 +87,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "alerts.act": _DISPATCH,
     # Concentrated demands (集中诉求): the desk and planners read them; the desk promotes one.
     "demands.view": _DISPATCH | {"analyst"},
+    # 微治理: chiefs, workers, compounds and mediation rooms of the caller's jurisdiction (the
+    # people roles: row-level security shows chiefs to them only).
+    "governance.view": _PEOPLE,
     # The wall display (大屏): aggregates only, for the display account and the desk.
     "wall.view": _DISPATCH | {"display", "analyst"},
 }

@@ -11,7 +11,16 @@ AREA_LEVELS = ("city", "district", "township", "community")
 # The map drills one more level: a community's grids.
 MAP_LEVELS = (*AREA_LEVELS, "grid")
 RISK_LEVELS = ("low", "medium", "high")
-DISPUTE_SOURCES = ("hotline", "police", "court", "petition", "grid_worker", "walk_in", "other")
+DISPUTE_SOURCES = (
+    "hotline",
+    "police",
+    "court",
+    "petition",
+    "grid_worker",
+    "walk_in",
+    "other",
+    "building_chief",  # 楼栋长/单元长上报 (0030)
+)
 DISPUTE_STATUSES = (
     "received",
     "assigned",
@@ -75,6 +84,10 @@ OCCUPANCY = ("owner", "rented", "vacant", "other")  # 自住 / 出租 / 空置 /
 RESIDENCY = ("resident", "rotating", "on_call")  # 常驻 / 轮驻 / 随驻
 DEPARTMENT_LEVELS = ("city", "district", "township")
 MEDIATION_KINDS = ("gold", "expert", "people", "industry", "other")
+# 楼栋长 (one per building) and 单元长 (one per stairwell of a multi-stairwell building) (0030).
+CHIEF_KINDS = ("building", "unit")
+# A compound's 业委会 (elected owners' committee) or 物管会 (interim property-management committee).
+COMMITTEE_KINDS = ("owners", "management")
 TASK_STATUSES = ("open", "done", "cancelled")
 TASK_PRIORITIES = ("low", "normal", "high", "urgent")
 # What a patrol task is about: a high-risk grid, a building not patrolled lately, a case to
@@ -116,6 +129,7 @@ SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
         "grid_worker": ("网格员", "网格员上报", "网格"),
         "walk_in": ("来访", "群众来访", "走访"),
         "other": ("其他", "其它"),
+        "building_chief": ("楼栋长", "楼栋长上报", "楼长", "单元长", "单元长上报", "楼栋"),
     },
     "status": {
         "received": ("待受理", "已受理", "新建", "受理"),

@@ -17,6 +17,7 @@ CENTRE_PAGES = (
     ("demands.view", "/demands", "nav.demands"),
     ("tasks.view", "/tasks", "nav.tasks"),
     ("whistles.view", "/whistles", "nav.whistles"),
+    ("governance.view", "/governance", "nav.governance"),
     ("key_persons.view", "/key-persons", "nav.key_persons"),
     ("performance.view", "/performance", "nav.performance"),
     ("wall.view", "/wall", "nav.wall"),

@@ -116,6 +116,28 @@ class CityTotals:
 
 
 @dataclass(frozen=True)
+class MicroGovernance:
+    """The brief's 微治理 figures for the whole city. The full build reproduces them; a smaller
+    one scales them by what they hang on (buildings, compounds, townships)."""
+
+    chiefs: int = 74_000  # 楼栋长 and 单元长: one per building on average
+    party_groups: int = 7_493  # 党小组
+    compound_party_branches: int = 1_741  # 小区党支部: every compound has one
+    party_led_committees: int = 459  # 党支部领导的业委会/物管会
+    legal_volunteers: int = 413  # 金牌调解室 法律志愿者
+    trainings: int = 1_005
+    consultations: int = 3_565
+    gold_resolved: int = 3_980  # disputes the 金牌调解室 resolved: derived from the cases
+    # 赛罕区: fee collection before and after 党支部领导业委会.
+    fee_district: str = "150105"
+    fee_before: float = 0.40
+    fee_after: float = 0.90
+
+
+BRIEF = MicroGovernance()
+
+
+@dataclass(frozen=True)
 class DemoConfig:
     """Sizes and randomness of one demo build.
 

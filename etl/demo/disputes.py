@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from etl.demo import surges, texts, workflow
+from etl.demo import people, surges, texts, workflow
 from etl.demo.common import (
     M_PER_DEG_LAT,
     M_PER_DEG_LON,
@@ -54,7 +54,12 @@ _SOURCE_REF_PREFIX = {
     "petition": "XF",
     "court": "FY",
     "other": "QT",
+    "building_chief": "LD",
 }
+# Of the grid workers' reports from a building with a chief, this share the chief made (楼栋长
+# 上报); those are small matters: at most three parties, rarely more than low risk.
+CHIEF_SHARE_OF_GRID_REPORTS = 0.4
+CHIEF_MEDIUM_RISK = 0.1
 # Relative frequency of each dispute type (codes from the seed catalogue): (urban, rural).
 DISPUTE_TYPE_WEIGHTS = {
     "property": (0.22, 0.05),
@@ -132,10 +137,23 @@ def build(
     parties = np.array([2, 2, 2, 3, 4, 6, 12, 30], dtype=np.int64)[rng.integers(0, 8, n)]
     key = rng.random(n) < 0.04
     risk = np.where(rng.random(n) < 0.3, 1, 0)
+    # Building chiefs' reports (a stream of their own: no other draw moves).
+    c_rng = stream(cfg, 10, 6)
+    _, has_chief = people.chief_buildings(cfg, c)
+    chief = (
+        (src == sources.index("grid_worker"))
+        & has_chief[building]
+        & (c_rng.random(n) < CHIEF_SHARE_OF_GRID_REPORTS)
+        & ~planted
+    )
+    parties[chief] = np.array([2, 2, 2, 3])[c_rng.integers(0, 4, n)][chief]
+    key[chief] = False
+    risk[chief] = np.where(c_rng.random(n) < CHIEF_MEDIUM_RISK, 1, 0)[chief]
     risk[(parties >= 12) | (key & (rng.random(n) < 0.5))] = 2
 
     year = (reported // NS_DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     src_names = obj(sources)[src]
+    src_names[chief] = "building_chief"
     source_ref = obj(
         [
             f"{_SOURCE_REF_PREFIX[s]}-{yy + 1970}-{i:07d}"

@@ -19,13 +19,14 @@ from etl.demo.common import (
     M_PER_DEG_LAT,
     M_PER_DEG_LON,
     PlaceNames,
+    int_or_null,
     numbered,
     obj,
     pick_within,
     stream,
     to_frame,
 )
-from etl.demo.config import CITY_CODE, RURAL_STYLE, URBAN_STYLE, DemoConfig
+from etl.demo.config import BRIEF, CITY_CODE, RURAL_STYLE, URBAN_STYLE, DemoConfig
 from etl.demo.plan import DistrictPlan, apportion
 from etl.subdivide import subdivide
 from geodata.crs import gcj02_to_wgs84, transform_geometry
@@ -121,6 +122,7 @@ class City:
     b_margin: np.ndarray = field(default_factory=lambda: np.empty(0))  # degrees to grid edge
     b_start: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # per grid
     b_count: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # per grid
+    b_per_floor: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # flats
     g_residents: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     g_households: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
@@ -347,6 +349,7 @@ def housing_units(cfg: DemoConfig, plans: dict[str, DistrictPlan], c: City) -> p
     rng = stream(cfg, 6)
     floors = np.concatenate([p.floors for p in plans.values()]).astype(np.int64)
     per_floor = np.concatenate([p.units_per_floor for p in plans.values()]).astype(np.int64)
+    c.b_per_floor = per_floor
     units = floors * per_floor
     n = int(units.sum())
     ub = np.repeat(np.arange(len(units)), units)
@@ -453,14 +456,62 @@ def compounds(cfg: DemoConfig, c: City) -> gpd.GeoDataFrame:
     heads = names.take(n)
     suffix = np.array(["小区", "花园", "家园", "苑"], dtype=object)[rng.integers(0, 4, n)]
     companies = obj([f"{w}物业服务有限公司" for w in names.take(max(20, n // 8))])
+    company = companies[rng.integers(0, len(companies), n)]
+    rate = np.round(rng.uniform(0.55, 0.98, n), 3)
+    gov = _micro_governance(cfg, c.c_code[comm], shapely.area(geoms))
+    rate = np.where(gov["party_led_fee"], gov["fee_after"], rate)
     return to_frame(
         {
             "name": obj([h + s for h, s in zip(heads, suffix.tolist(), strict=True)]),
             "community_code": c.c_code[comm],
-            "party_branch": rng.random(n) < 0.8,
-            "owners_committee": rng.random(n) < 0.3,
-            "property_company": companies[rng.integers(0, len(companies), n)],
-            "fee_collection_rate": np.round(rng.uniform(0.55, 0.98, n), 3),
+            "party_branch": np.ones(n, dtype=bool),  # the brief: 1,741 compound party branches
+            "owners_committee": gov["has_committee"],
+            "property_company": company,
+            "fee_collection_rate": rate,
+            "party_groups": gov["party_groups"],
+            "committee_kind": gov["committee_kind"],
+            "committee_party_led": gov["party_led"],
+            "fee_collection_rate_before": gov["fee_before"],
+            "fee_rate_changed_year": gov["changed_year"],
         },
         geometry=geoms,
     )
+
+
+OTHER_COMMITTEE_SHARE = 0.03  # compounds whose 业委会/物管会 no party branch leads
+MANAGEMENT_SHARE = 0.3  # of the committees, 物管会 (interim) rather than an elected 业委会
+PARTY_LED_WEIGHT_IN_FEE_DISTRICT = 2.0  # 赛罕区 led the 党支部领导业委会 change
+
+
+def _micro_governance(cfg: DemoConfig, community: np.ndarray, area: np.ndarray) -> dict[str, Any]:
+    """A compound's 党小组, its 业委会/物管会 and whether the party branch leads it, and in the
+    brief's district the fee-collection rate before and after that change (a stream of its own:
+    the compounds' other columns do not move)."""
+    rng = stream(cfg, 13, 1)
+    n = len(community)
+    full = cfg.totals is not None
+    per = n / BRIEF.compound_party_branches
+    n_groups = BRIEF.party_groups if full else round(BRIEF.party_groups * per)
+    groups = apportion(n_groups, np.sqrt(area) + 1e-9, 1 if n_groups >= n else 0)
+    n_led = min(n, BRIEF.party_led_committees if full else round(BRIEF.party_led_committees * per))
+    in_fee = np.array([code[:6] == BRIEF.fee_district for code in community.tolist()], dtype=bool)
+    w = np.where(in_fee, PARTY_LED_WEIGHT_IN_FEE_DISTRICT, 1.0)
+    led = np.zeros(n, dtype=bool)
+    led[rng.choice(n, n_led, replace=False, p=w / w.sum())] = True
+    other = ~led & (rng.random(n) < OTHER_COMMITTEE_SHARE)
+    kind = np.where(rng.random(n) < MANAGEMENT_SHARE, "management", "owners").astype(object)
+    kind[~(led | other)] = None
+    fee = led & in_fee
+    before = np.clip(rng.normal(BRIEF.fee_before, 0.04, n), 0.25, 0.55).round(3)
+    after = np.clip(rng.normal(BRIEF.fee_after, 0.025, n), 0.82, 0.98).round(3)
+    year = cfg.as_of.year - rng.integers(1, 6, n)
+    return {
+        "party_groups": groups.astype(np.int64),
+        "committee_kind": kind,
+        "has_committee": led | other,
+        "party_led": led,
+        "party_led_fee": fee,
+        "fee_after": after,
+        "fee_before": np.where(fee, before, np.nan),
+        "changed_year": int_or_null(year, fee),
+    }

@@ -4,6 +4,8 @@ homes, mediation rooms and their mediators.
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ import shapely
 
 from etl.demo.common import (
     draw,
+    int_or_null,
     numbered,
     obj,
     person_names,
@@ -19,8 +22,9 @@ from etl.demo.common import (
     stream,
     to_frame,
 )
-from etl.demo.config import URBAN_DISTRICTS, DemoConfig
+from etl.demo.config import BRIEF, URBAN_DISTRICTS, CityTotals, DemoConfig
 from etl.demo.geography import City
+from etl.demo.plan import apportion
 from etl.idcard import id_check_digit
 from geodata.load.seed import DISPUTE_TYPES
 
@@ -49,19 +53,56 @@ def workers(cfg: DemoConfig, c: City) -> pd.DataFrame:
     )
 
 
-def building_chiefs(cfg: DemoConfig, c: City) -> pd.DataFrame:
-    """楼栋长: every urban building and about a third of village ones."""
+FLATS_PER_LANDING = 2  # 一梯两户: a stairwell (单元) serves two flats per floor
+
+
+def chief_buildings(cfg: DemoConfig, c: City) -> tuple[np.random.Generator, np.ndarray]:
+    """Which buildings have a 楼栋长 (every urban one, about a third of village ones), and the
+    stream the chiefs' own draws continue from (the cases read the same mask)."""
     rng = stream(cfg, 8)
-    # Every urban building has a 楼栋长; about a third of village buildings do.
-    has = c.g_urban[c.b_grid] | (rng.random(len(c.b_grid)) < 0.3)
+    return rng, c.g_urban[c.b_grid] | (rng.random(len(c.b_grid)) < 0.3)
+
+
+def building_chiefs(cfg: DemoConfig, c: City) -> pd.DataFrame:
+    """楼栋长 of the buildings that have one, and 单元长 for the stairwells of multi-stairwell
+    buildings until there are as many chiefs as buildings (the brief: 74,000 building and unit
+    chiefs for 74,000 buildings); whole buildings at a time, in a random order."""
+    rng, has = chief_buildings(cfg, c)
     n = int(has.sum())
-    return to_frame(
+    chiefs = to_frame(
         {
             "building_code": c.b_code[has],
             "name": person_names(rng, n),
             "phone": phone_numbers(rng, n),
         }
     )
+    chiefs["kind"] = "building"
+    chiefs["unit_no"] = pd.array([pd.NA] * n, dtype="Int64")
+    wanted = round(len(c.b_code) * BRIEF.chiefs / CityTotals().buildings) - n
+    u_rng = stream(cfg, 8, 1)
+    stairs = -(-c.b_per_floor // FLATS_PER_LANDING)
+    multi = np.flatnonzero(has & (stairs >= 2))
+    multi = multi[u_rng.permutation(len(multi))]
+    take = np.cumsum(stairs[multi]) <= max(wanted, 0)
+    building = multi[take]
+    per = stairs[building]
+    left = max(wanted, 0) - int(per.sum())
+    if left > 0 and take.sum() < len(multi):  # part of the next building's stairwells
+        building = np.append(building, multi[int(take.sum())])
+        per = np.append(per, min(left, int(stairs[building[-1]])))
+    b = np.repeat(building, per)
+    unit_no = np.arange(len(b)) - np.repeat(np.cumsum(per) - per, per) + 1
+    m = len(b)
+    units = pd.DataFrame(
+        {
+            "building_code": c.b_code[b],
+            "name": person_names(u_rng, m),
+            "phone": phone_numbers(u_rng, m),
+            "kind": "unit",
+            "unit_no": pd.array(unit_no, dtype="Int64"),
+        }
+    )
+    return pd.concat([chiefs, units], ignore_index=True)
 
 
 def key_persons(cfg: DemoConfig, c: City) -> pd.DataFrame:
@@ -107,14 +148,35 @@ def key_persons(cfg: DemoConfig, c: City) -> pd.DataFrame:
     )
 
 
+GOLD_EVERY = 3  # outside the 街道, every third township's committee is a 金牌调解室
+
+
+def _gold_activity(cfg: DemoConfig, kind: np.ndarray, n_townships: int) -> dict[str, Any]:
+    """The brief's 金牌调解室 activity (legal volunteers, trainings, consultations) shared over
+    the gold rooms (city totals at full scale, by townships at a smaller one); None elsewhere."""
+    rng = stream(cfg, 15, 1)
+    gold = np.flatnonzero(kind == "gold")
+    scale = 1.0 if cfg.totals is not None else n_townships / CityTotals().townships
+    out: dict[str, Any] = {}
+    for column in ("legal_volunteers", "trainings", "consultations"):
+        total = round(getattr(BRIEF, column) * scale)
+        values = np.zeros(len(kind), dtype=np.int64)
+        values[gold] = apportion(total, rng.uniform(0.5, 1.5, len(gold)))
+        out[column] = int_or_null(values, kind == "gold")
+    return out
+
+
 def mediation(cfg: DemoConfig, c: City) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Mediation rooms (per township, per district) and their mediators."""
     rng = stream(cfg, 15)
     n_t = len(c.t_code)
     n_d = len(c.district_codes)
-    # One people's mediation committee per township (every 7th a 金牌 room), and per district
-    # an industry committee for property disputes and, in urban districts, a medical expert room.
-    t_kind = np.where(np.arange(n_t) % 7 == 0, "gold", "people").astype(object)
+    # One people's mediation committee per township (a 金牌调解室 in every 街道 and every
+    # GOLD_EVERY-th other township), and per district an industry committee for property
+    # disputes and, in urban districts, a medical expert room.
+    t_kind = np.where(c.t_street | (np.arange(n_t) % GOLD_EVERY == 0), "gold", "people").astype(
+        object
+    )
     t_label = np.where(t_kind == "gold", "金牌调解室", "人民调解委员会").astype(object)
     d_urban = np.array([code in URBAN_DISTRICTS for code in c.district_codes])
     d_names = obj(c.district_names)
@@ -138,7 +200,10 @@ def mediation(cfg: DemoConfig, c: City) -> tuple[gpd.GeoDataFrame, pd.DataFrame]
     grid = pick_within(rng, g_first[room_t], g_count[room_t])
     building = pick_within(rng, c.b_start[grid], c.b_count[grid])
     x, y = c.near_buildings(rng, building, 3.0, 8.0)
-    rooms = to_frame({"name": name, "kind": kind, "area_code": area}, geometry=shapely.points(x, y))
+    rooms = to_frame(
+        {"name": name, "kind": kind, "area_code": area, **_gold_activity(cfg, kind, n_t)},
+        geometry=shapely.points(x, y),
+    )
     per_room = np.where(kind == "gold", 4, rng.integers(2, 4, len(kind)))
     room = np.repeat(np.arange(len(kind)), per_room)
     specialties = obj([t[1] for t in DISPUTE_TYPES])

@@ -100,13 +100,26 @@ RELATED: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
             "owners_committee": "bool",
             "property_company": "text",
             "fee_collection_rate": "float8",
+            "party_groups": "int4",
+            "committee_kind": "text",
+            "committee_party_led": "bool",
+            "fee_collection_rate_before": "float8",
+            "fee_rate_changed_year": "int4",
             "geom": "geometry",
         },
         (query("load/related_compound"),),
     ),
     "mediation_room": (
         "zz_room",
-        {"name": "text", "kind": "text", "area_code": "text", "geom": "geometry"},
+        {
+            "name": "text",
+            "kind": "text",
+            "area_code": "text",
+            "legal_volunteers": "int4",
+            "trainings": "int4",
+            "consultations": "int4",
+            "geom": "geometry",
+        },
         (query("load/related_mediation_room"),),
     ),
     "mediator": (
@@ -116,7 +129,13 @@ RELATED: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
     ),
     "building_chief": (
         "zz_chief",
-        {"building_code": "text", "name": "text", "phone": "text"},
+        {
+            "building_code": "text",
+            "name": "text",
+            "phone": "text",
+            "kind": "text",
+            "unit_no": "int4",
+        },
         (query("load/related_building_chief"),),
     ),
     "patrol_task": (

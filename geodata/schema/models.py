@@ -43,6 +43,8 @@ from domain.vocab import (  # noqa: E402
     AREA_LEVELS,
     ASSIGNEE_KINDS,
     BATCH_STATUSES,
+    CHIEF_KINDS,
+    COMMITTEE_KINDS,
     DEPARTMENT_LEVELS,
     DISPUTE_ACTIONS,
     DISPUTE_SOURCES,
@@ -151,9 +153,17 @@ class BuildingChief(Base):
     district_code: Mapped[str] = mapped_column(String(6))
     name: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(20))
+    # 楼栋长 for the building, or 单元长 for one stairwell (``unit_no``) of it (0030).
+    kind: Mapped[str] = mapped_column(String(8), server_default="building")
+    unit_no: Mapped[int | None] = mapped_column(SmallInteger)
     __table_args__ = (
         Index("ix_building_chief_building", "building_id"),
         Index("ix_building_chief_district", "district_code"),
+        CheckConstraint(_in("kind", CHIEF_KINDS), name="ck_building_chief_kind"),
+        CheckConstraint(
+            "(kind = 'unit') = (unit_no IS NOT NULL) AND (unit_no IS NULL OR unit_no >= 1)",
+            name="ck_building_chief_unit",
+        ),
     )
 
 
@@ -190,10 +200,35 @@ class Compound(Base):
     property_company: Mapped[str | None] = mapped_column(Text)
     fee_collection_rate: Mapped[float | None] = mapped_column(Numeric(4, 3))
     geom = mapped_column(_geom("MULTIPOLYGON"), nullable=False)
+    # 微治理 (0030): 党小组 count, 业委会 or 物管会 and whether the party branch leads it
+    # (党支部领导业委会), and the fee-collection rate before that change with its year.
+    party_groups: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    committee_kind: Mapped[str | None] = mapped_column(String(10))
+    committee_party_led: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    fee_collection_rate_before: Mapped[float | None] = mapped_column(Numeric(4, 3))
+    fee_rate_changed_year: Mapped[int | None] = mapped_column(SmallInteger)
     __table_args__ = (
         CheckConstraint(
             "fee_collection_rate IS NULL OR fee_collection_rate BETWEEN 0 AND 1",
             name="ck_compound_fee_rate",
+        ),
+        CheckConstraint("party_groups >= 0", name="ck_compound_party_groups"),
+        CheckConstraint(
+            "committee_kind IS NULL OR " + _in("committee_kind", COMMITTEE_KINDS),
+            name="ck_compound_committee_kind",
+        ),
+        CheckConstraint(
+            "owners_committee = (committee_kind IS NOT NULL)"
+            " AND (NOT committee_party_led OR (owners_committee AND party_branch))",
+            name="ck_compound_committee",
+        ),
+        CheckConstraint(
+            "fee_collection_rate_before IS NULL OR fee_collection_rate_before BETWEEN 0 AND 1",
+            name="ck_compound_fee_rate_before",
+        ),
+        CheckConstraint(
+            "(fee_collection_rate_before IS NULL) = (fee_rate_changed_year IS NULL)",
+            name="ck_compound_fee_change",
         ),
         Index("ix_compound_geom", "geom", postgresql_using="gist"),
     )
@@ -219,8 +254,16 @@ class MediationRoom(Base):
     area_code: Mapped[str] = mapped_column(ForeignKey("admin_area.code"))
     district_code: Mapped[str] = mapped_column(String(6))
     geom = mapped_column(_geom("POINT"), nullable=False)
+    # 金牌调解室 activity to date (0030): 法律志愿者, trainings held, consultations given.
+    legal_volunteers: Mapped[int | None] = mapped_column(Integer)
+    trainings: Mapped[int | None] = mapped_column(Integer)
+    consultations: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         CheckConstraint(_in("kind", MEDIATION_KINDS), name="ck_mediation_room_kind"),
+        CheckConstraint(
+            "legal_volunteers >= 0 AND trainings >= 0 AND consultations >= 0",
+            name="ck_mediation_room_activity",
+        ),
         Index("ix_mediation_room_geom", "geom", postgresql_using="gist"),
     )
 
@@ -336,7 +379,7 @@ class Dispute(Base):
 
     __tablename__ = "dispute"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    source: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(16))
     source_ref: Mapped[str] = mapped_column(String(64))
     type_code: Mapped[str] = mapped_column(ForeignKey("dispute_type.code"))
     title: Mapped[str] = mapped_column(Text)
@@ -425,8 +468,14 @@ class Dispute(Base):
         Index(
             "ix_dispute_reported",
             "reported_at",
-            postgresql_include=["grid_code", "type_code", "source", "status", "risk_level",
-                                *RLS_POLICY_COLUMNS],
+            postgresql_include=[
+                "grid_code",
+                "type_code",
+                "source",
+                "status",
+                "risk_level",
+                *RLS_POLICY_COLUMNS,
+            ],
         ),  # fmt: skip
         Index("ix_dispute_district", "district_code"),
         # The desk's queue: open cases by due time (0014).
@@ -529,7 +578,7 @@ class ApiToken(Base):
 
     __tablename__ = "api_token"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    source: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(Text)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

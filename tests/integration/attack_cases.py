@@ -308,6 +308,13 @@ CALLBACKS: dict[str, CallbackCase] = {
         note="登记来件 naming a foreign area: refused or located in the caller's own jurisdiction",
     ),
     "wall-reload.disabled <- wall-reload.n_intervals": _CLIENT,
+    # 微治理 (app/pages/governance/callbacks.py): a foreign district, township, community or grid
+    # is refused (outside the jurisdiction); the caller's own areas count only their own rows.
+    "gov-body.children <- gov-area.value": CallbackCase(
+        ("area",),
+        realistic=({"gov-area.value": "{v}"},),
+        note="a foreign area's chiefs, workers, compounds and reports: refused",
+    ),
 }
 
 # Every registered Dash page: opened through the router callback with ?area=<B code>.
@@ -323,6 +330,7 @@ PAGES: dict[str, str] = {
     "/dispatch": "the dispatch desk (queue and map of the caller's cases)",
     "/wall": "the wall's layout (figures come by callback)",
     "/whistles": "whistles of the caller's jurisdiction",
+    "/governance": "微治理 of the caller's jurisdiction (?area= outside it is ignored)",
 }
 
 _STATIC = RouteCase(skip="static files: no rows (bad_input covers odd paths)")

@@ -82,10 +82,22 @@ EXTRA_COLUMNS = {
         "owners_committee",
         "property_company",
         "fee_collection_rate",
+        "party_groups",
+        "committee_kind",
+        "committee_party_led",
+        "fee_collection_rate_before",
+        "fee_rate_changed_year",
     ],
-    "mediation_room": ["name", "kind", "area_code"],
+    "mediation_room": [
+        "name",
+        "kind",
+        "area_code",
+        "legal_volunteers",
+        "trainings",
+        "consultations",
+    ],
     "mediator": ["name", "room_name", "specialty"],
-    "building_chief": ["building_code", "name", "phone"],
+    "building_chief": ["building_code", "name", "phone", "kind", "unit_no"],
     "dispute_sub_case": [
         "source_ref",
         "seq",
@@ -191,6 +203,10 @@ def test_gen002_districts_are_converted_from_gcj02() -> None:
     assert 0.002 < gcj.x - wgs.x < 0.01 and 0.0 < gcj.y - wgs.y < 0.005
 
 
+NULLABLE_INTS = ("satisfaction", "evaluation", "sub_case_seq", "fee_rate_changed_year",
+                 "legal_volunteers", "trainings", "consultations")  # fmt: skip
+
+
 def test_gen003_output_contract(small: DemoData) -> None:
     assert list(small.kinds) == list(KIND_COLUMNS)
     assert list(small.extra) == list(EXTRA_COLUMNS)
@@ -225,9 +241,10 @@ def test_gen003_output_contract(small: DemoData) -> None:
                 assert str(dtype) == "datetime64[ns, UTC]", (name, col)
             elif col in ("at", "due_at", "created_at", "planned_at", "held_at"):
                 assert str(dtype) == "datetime64[ns, UTC]", (name, col)
-            elif col in ("satisfaction", "evaluation", "sub_case_seq"):
+            elif (name, col) == ("building_chief", "unit_no") or col in NULLABLE_INTS:
                 assert str(dtype) == "Int64", (name, col)
-            elif col in ("residents", "households", "floors", "floor", "parties", "seq"):
+            elif col in ("residents", "households", "floors", "floor", "parties", "seq",
+                         "party_groups"):  # fmt: skip
                 assert dtype == np.int64, (name, col)
             elif col in ("time_limit_days",):
                 assert dtype == np.int64, (name, col)
@@ -342,6 +359,7 @@ def test_gen007_disputes_are_plausible(small: DemoData) -> None:
         "grid_worker",
         "walk_in",
         "other",
+        "building_chief",
     }
     heating = _local_month_day(disputes.loc[disputes["type"] == "heating", "reported_at"])
     assert len(heating) > 0
