@@ -148,7 +148,10 @@ _DISPUTE_PIXELS = query("read/tile_dispute_pixels")
 # Arrays, not rows: one value per column converts to numpy far faster than many Row objects.
 _DISPUTE_POINTS = """
     SELECT array_agg(ST_X(d.geom)), array_agg(ST_Y(d.geom)) FROM dispute d
-    WHERE d.geom && ST_MakeEnvelope(:qw, :qs, :qe, :qn, 4326) {filter}
+    WHERE d.grid_code = ANY (CAST((SELECT array_agg(g.code) FROM grid g
+                                   WHERE g.geom && ST_MakeEnvelope(:qw, :qs, :qe, :qn, 4326))
+                                  AS text[]))
+      AND d.geom && ST_MakeEnvelope(:qw, :qs, :qe, :qn, 4326) {filter}
 """
 
 

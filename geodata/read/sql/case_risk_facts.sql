@@ -12,6 +12,9 @@ SELECT d.id, d.type_code, d.parties, d.involves_key_person, d.source, d.risk_lev
        CASE WHEN d.geom IS NULL THEN 1 ELSE (
            SELECT count(*) FROM dispute o
             WHERE o.type_code = d.type_code AND o.status <> 'merged'
+              -- Grids near it first: an index test row-level security lets run early.
+              AND o.grid_code = ANY (CAST((SELECT array_agg(g.code) FROM grid g
+                                           WHERE g.geom && ST_Expand(d.geom, 0.003)) AS text[]))
               AND o.geom && ST_Expand(d.geom, 0.003)
               AND ST_DWithin(o.geom::geography, d.geom::geography, 200)
               AND o.reported_at > d.reported_at - interval '30 days'

@@ -11,6 +11,9 @@ SELECT o.id, o.source_ref, o.status, o.reported_at, 'nearby' AS kind,
 FROM dispute d
 JOIN dispute o
   ON o.id <> d.id AND o.type_code = d.type_code AND o.status = ANY(CAST(:open_statuses AS text[]))
+ -- Grids near it first (indexable under row-level security), then the distance.
+ AND o.grid_code = ANY (CAST((SELECT array_agg(g.code) FROM grid g
+                              WHERE ST_DWithin(g.geom, d.geom, 0.002)) AS text[]))
  AND o.reported_at BETWEEN d.reported_at - interval '7 days' AND d.reported_at + interval '7 days'
  AND ST_DWithin(CAST(o.geom AS geography), CAST(d.geom AS geography), 100)
 WHERE d.id = :id AND d.geom IS NOT NULL

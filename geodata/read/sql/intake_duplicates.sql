@@ -14,7 +14,10 @@ WITH n AS (
        AND o.status IN ('received', 'assigned', 'in_progress')
        AND o.reported_at BETWEEN n.reported_at - make_interval(days => :days)
                              AND n.reported_at + make_interval(days => :days)
-       -- The planar box first (the GiST index; 0.002° ≥ 100 m here), then metres.
+       -- The grids near it first (text equality: indexable under row-level security, where
+       -- PostGIS operators are not), then the planar box (0.002° ≥ 100 m here), then metres.
+       AND o.grid_code = ANY (CAST((SELECT array_agg(g.code) FROM grid g WHERE ST_DWithin(
+               g.geom, n.geom, 0.002 * greatest(CAST(:radius_m AS float8) / 100, 1))) AS text[]))
        AND ST_DWithin(o.geom, n.geom, 0.002 * greatest(CAST(:radius_m AS float8) / 100, 1))
        AND ST_DWithin(CAST(o.geom AS geography), CAST(n.geom AS geography), :radius_m)
      WHERE n.geom IS NOT NULL
