@@ -55,6 +55,7 @@ clean:
 bench: install
 	$(BIN)/python -m pip install -q -e ".[test,bench]"
 	$(BIN)/python -m bench.etl
+	$(BIN)/python -m bench.partitions
 	$(BIN)/python -m bench.map
 	$(BIN)/python -m bench.performance
 	$(BIN)/python -m bench.warnings

@@ -122,6 +122,102 @@ def db_url() -> None:
     click.echo(settings.database_url or _embedded(settings).public_url())
 
 
+@db.group(
+    help="A streaming read replica of the embedded cluster on loopback (pg_basebackup); the app "
+    "reads pages and tiles from it with ZONGZHI_READ_FROM_REPLICA=true."
+)
+def replica() -> None:
+    pass
+
+
+def _replica(settings: Settings):  # noqa: ANN202
+    if settings.database_url:
+        _fail(
+            "ZONGZHI_DATABASE_URL is set: make the managed server's replica with its own tools "
+            "and point ZONGZHI_REPLICA_DATABASE_URL at it"
+        )
+    from geodata.db.replica import EmbeddedReplica
+
+    return EmbeddedReplica(settings)
+
+
+@replica.command(
+    "start",
+    help="Start the replica, copying the primary on first use. The first time, the primary is "
+    "restarted once with wal_level=replica (its loads then write WAL too).",
+)
+def replica_start() -> None:
+    from geodata.db.embedded import EmbeddedError
+
+    started = time.monotonic()
+    try:
+        standby = _replica(_settings())
+        standby.start()
+    except EmbeddedError as exc:
+        _fail(str(exc))
+    click.echo(
+        f"replica running at {standby.public_url()} following {standby.primary.public_url()} "
+        f"({time.monotonic() - started:.1f} s); serve with ZONGZHI_READ_FROM_REPLICA=true"
+    )
+
+
+@replica.command("stop", help="Stop the replica (its copy and the primary's slot stay).")
+def replica_stop() -> None:
+    _replica(_settings()).stop()
+    click.echo("stopped")
+
+
+@replica.command(
+    "remove",
+    help="Stop the replica, delete its copy and slot; the primary goes back to minimal WAL.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def replica_remove(yes: bool) -> None:
+    if not yes:
+        click.confirm("Delete the replica's files?", abort=True)
+    _replica(_settings()).remove()
+    click.echo("removed (the primary keeps wal_level=replica until its next restart)")
+
+
+@replica.command("status", help="Whether the replica runs and how far behind the primary it is.")
+def replica_status() -> None:
+    click.echo(json.dumps(_replica(_settings()).status(), ensure_ascii=False, indent=2))
+
+
+@main.group(help="Move old data out of the live tables (owner role).")
+def archive() -> None:
+    pass
+
+
+@archive.command(
+    "patrols",
+    help="Detach the monthly patrol_visit partitions before DAY (a month's first day) into the "
+    "archive schema; then `pg_dump -t 'archive.patrol_visit_*'` and drop them.",
+)
+@click.option("--before", "before", required=True, help="YYYY-MM-DD: months wholly before it go")
+@click.option("--dry-run", is_flag=True, help="Only list the partitions and their rows.")
+@click.option("--json", "as_json", is_flag=True)
+def archive_patrols(before: str, dry_run: bool, as_json: bool) -> None:
+    from datetime import date
+
+    from geodata.write.archive import detach_patrol_months
+
+    try:
+        day = date.fromisoformat(before)
+    except ValueError:
+        _fail(f"--before {before!r} is not a date (YYYY-MM-DD)")
+    engine = ensure_database(_settings())
+    with engine.begin() as conn:
+        moved = detach_patrol_months(conn, day, dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps({"dry_run": dry_run, "partitions": moved}, ensure_ascii=False))
+        return
+    for item in moved:
+        click.echo(f"{item['partition']}: {item['rows']:,} visits")
+    verb = "would move" if dry_run else "moved to the archive schema"
+    click.echo(f"{len(moved)} month(s) {verb}")
+
+
 @main.group(help="Demo data.")
 def demo() -> None:
     pass

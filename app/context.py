@@ -27,6 +27,13 @@ def engine() -> Engine:
     return current_app.extensions["zongzhi"]["engine"]
 
 
+def read_engine() -> Engine:
+    """The engine read-only pages and tiles read from: the read replica when one is configured
+    (``Settings.replica_database_url`` / ``read_from_replica``), else the app's engine."""
+    zz = current_app.extensions["zongzhi"]
+    return zz.get("read_engine") or zz["engine"]
+
+
 def settings() -> Settings:
     """The app's settings."""
     return current_app.extensions["zongzhi"]["settings"]
@@ -49,6 +56,15 @@ def scope() -> Scope:
 def connection(caller: Scope | None = None) -> Iterator[Connection]:
     """A transaction scoped to the caller (commits at the end, rolls back on error)."""
     with scoped_transaction(engine(), caller or scope()) as conn:
+        yield conn
+
+
+@contextmanager
+def read_connection(caller: Scope | None = None) -> Iterator[Connection]:
+    """``connection`` for work that only SELECTs (map layers, tiles, the wall): on the read
+    replica when there is one, where every transaction is read-only — writes (audit rows
+    included) go through ``connection``. Row-level security holds the same on a replica."""
+    with scoped_transaction(read_engine(), caller or scope()) as conn:
         yield conn
 
 
@@ -96,6 +112,21 @@ def data_version(*families: str) -> int:
         if has_request_context():
             g.zongzhi_versions = known
     return versions_sum(known, families)
+
+
+def read_data_version(*families: str) -> int:
+    """``data_version`` as the read engine sees it: a replica may lag the primary, and a value
+    built from its data must be keyed by its own versions, never by newer ones."""
+    eng = read_engine()
+    if eng is engine():
+        return data_version(*families)
+    with eng.begin() as conn:
+        return versions_sum(family_versions(conn), families)
+
+
+def read_cache_scope() -> tuple[str, str]:
+    """``cache_scope`` for values built through ``read_connection``."""
+    return cache.database_of_engine(read_engine()), scope().cache_key()
 
 
 def cache_scope() -> tuple[str, str]:

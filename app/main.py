@@ -13,13 +13,16 @@ from geodata.settings import Settings
 HERE = Path(__file__).parent
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
-    """Build the dashboard: Flask routes, Dash pages, one engine shared by every request."""
+def create_app(
+    settings: Settings, engine: Engine | None = None, read_engine: Engine | None = None
+) -> dash.Dash:
+    """Build the dashboard: Flask routes, Dash pages, one engine shared by every request (and
+    one on the read replica for read-only pages and tiles, when configured)."""
     from app.web import audit, auth, guard, guide, headers, login, open311, secret, tiles
     from app.web import exports as export_routes
     from app.web import geometry as routes
     from geodata import cache
-    from geodata.db.engine import make_engine
+    from geodata.db.engine import make_engine, make_read_engine
     from geodata.db.roles import check_app_role
 
     app = dash.Dash(
@@ -37,7 +40,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> dash.Dash:
     engine = engine or make_engine(settings)
     # Row-level security holds only for a role that is not superuser, owner or BYPASSRLS.
     check_app_role(engine)
-    app.server.extensions["zongzhi"] = {"settings": settings, "engine": engine}
+    read_engine = read_engine or make_read_engine(settings)
+    if read_engine is not None:
+        check_app_role(read_engine)  # the replica's copy of the app role: the same rule
+    app.server.extensions["zongzhi"] = {
+        "settings": settings,
+        "engine": engine,
+        "read_engine": read_engine,
+    }
     cache.configure(
         settings.redis_url, items=settings.tile_cache_items, timeout_s=settings.cache_max_age_s
     )
@@ -78,7 +88,9 @@ def _warm_patrol_snapshot(flask_app) -> None:  # noqa: ANN001
     from geodata.read import tiles
 
     try:
-        with flask_app.extensions["zongzhi"]["engine"].connect() as conn:
+        zz = flask_app.extensions["zongzhi"]
+        # Heat tiles read the replica when there is one: warm the snapshot they will use.
+        with (zz["read_engine"] or zz["engine"]).connect() as conn:
             tiles.patrol_snapshot(conn)
     except Exception:  # noqa: BLE001 — a cold snapshot is loaded on first use instead
         flask_app.logger.exception("patrol snapshot warm-up failed")

@@ -21,6 +21,13 @@ class Settings(BaseSettings):
     owner_database_url: str | None = None
     home: Path = Field(default=Path(".zongzhi"), description="Embedded cluster + caches live here")
     embedded_port: int = 54329
+    # A streaming read replica (``zongzhi db replica start`` makes one of the embedded cluster on
+    # ``replica_port``). Read-only pages and tiles read from ``replica_database_url`` (the app
+    # role on the replica) when set, else from the embedded replica when ``read_from_replica``;
+    # writes always go to the primary. Unset and false: everything reads the primary.
+    replica_port: int = 54330
+    replica_database_url: str | None = None
+    read_from_replica: bool = False
     pool_size: int = 5
     pool_max_overflow: int = 5
     # A statement over this is cancelled (the page says so; gunicorn's worker timeout is longer);

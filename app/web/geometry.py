@@ -5,7 +5,7 @@ from __future__ import annotations
 import geobuf
 from flask import Blueprint, Response, abort, jsonify
 
-from app.context import connection, engine, settings
+from app.context import engine, read_connection, settings
 from app.web import auth
 from app.web.httpcache import not_modified, respond
 from geodata.read import areas as queries
@@ -28,7 +28,7 @@ def healthz() -> Response:
 @blueprint.get("/api/geo/children/<code>.pbf")
 def children_geobuf(code: str) -> Response:
     """Simplified child polygons of one area, geobuf-encoded, cacheable by the browser."""
-    with connection() as conn:
+    with read_connection() as conn:
         level = queries.level_of(conn, code)
         if level is None or level == "grid":
             abort(404)

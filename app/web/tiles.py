@@ -15,7 +15,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, request, send_file
 
-from app.context import cache_scope, connection, data_version, settings
+# Tiles only read: from the read replica when there is one, keyed by the versions it holds.
+from app.context import read_cache_scope as cache_scope
+from app.context import read_connection as connection
+from app.context import read_data_version as data_version
+from app.context import settings
 from app.web import auth
 from app.web.httpcache import not_modified, respond
 from geodata import cache

@@ -251,11 +251,7 @@ class EmbeddedCluster:
                     "-l",
                     str(self.log_file),
                     "-o",
-                    # A private, single-node cluster: no replicas and no WAL archive, so
-                    # wal_level=minimal lets a load write a table it truncated (or created) in
-                    # the same transaction without WAL — the bulk-loading advice of the
-                    # PostgreSQL manual. Given at start so existing clusters get it too.
-                    f"-p {self.port} -c wal_level=minimal -c max_wal_senders=0",
+                    f"-p {self.port} {self._wal_options()}",
                     "-w",
                     "-t",
                     str(int(timeout_s)),
@@ -268,16 +264,61 @@ class EmbeddedCluster:
         self.ensure_database(self.database)
         self._write_state()
 
+    # -- replication (geodata/db/replica.py builds the standby) ----------------------------
+    @property
+    def replication_marker(self) -> Path:
+        """Present while this cluster serves a streaming replica (``zongzhi db replica start``)."""
+        return self.home / "replication.enabled"
+
+    def replication_enabled(self) -> bool:
+        return self.replication_marker.exists()
+
+    def _wal_options(self) -> str:
+        """``postgres`` options for WAL, given at every start so existing clusters follow."""
+        if self.replication_enabled():
+            # A standby streams the WAL: the whole of it, so loads write WAL as on a managed
+            # server. At most 4 senders: a replica plus a pg_basebackup in flight, with room.
+            return "-c wal_level=replica -c max_wal_senders=4"
+        # A private, single-node cluster: no replicas and no WAL archive, so wal_level=minimal
+        # lets a load write a table it truncated (or created) in the same transaction without
+        # WAL — the bulk-loading advice of the PostgreSQL manual.
+        return "-c wal_level=minimal -c max_wal_senders=0"
+
+    def enable_replication(self, timeout_s: float = 30.0) -> bool:
+        """Make this (started) cluster able to feed a streaming replica: the replication role
+        and, when it still runs with ``wal_level=minimal``, a restart with WAL for a standby.
+        True when the cluster was restarted (every open connection to it was cut)."""
+        import psycopg
+
+        from geodata.db.roles import ensure_replication_role
+
+        self.replication_marker.touch()
+        ensure_replication_role(self.libpq_url("postgres"), self.home)
+        self._ensure_auth()  # the replication line in pg_hba.conf (a reload, no restart)
+        with psycopg.connect(self.libpq_url("postgres")) as conn:
+            level = conn.execute("SHOW wal_level").fetchone()[0]
+        if level != "minimal":
+            return False
+        self.stop()
+        self.start(timeout_s)
+        return True
+
+    def disable_replication(self) -> None:
+        """Forget the replica: the next start of this cluster is back to ``wal_level=minimal``."""
+        self.replication_marker.unlink(missing_ok=True)
+
     def _ensure_auth(self) -> None:
         """Every role signs in with its scram password over 127.0.0.1 (a cluster made before
         this trusted that address: it gets the superuser's password and the new rules)."""
         import psycopg
         from psycopg import sql
 
-        from geodata.db.roles import ensure_roles
+        from geodata.db.roles import REPLICATION_ROLE, ensure_roles
 
         hba = self.data_dir / "pg_hba.conf"
         wanted = "host all all 127.0.0.1/32 scram-sha-256\n"
+        if self.replication_enabled():  # a standby streams over this line, as this role only
+            wanted += f"host replication {REPLICATION_ROLE} 127.0.0.1/32 scram-sha-256\n"
         current = hba.read_text(encoding="utf-8") if os.access(hba, os.R_OK) else None
         if current is not None and current != wanted:
             with psycopg.connect(self.libpq_url("postgres"), autocommit=True) as conn:

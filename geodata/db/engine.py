@@ -38,12 +38,31 @@ def owner_url(settings: Settings) -> str:
     return EmbeddedCluster(settings).url(role=OWNER_ROLE)
 
 
+def replica_url(settings: Settings) -> str | None:
+    """The app role's URL on the read replica, or None when reads go to the primary."""
+    if settings.replica_database_url:
+        return sqlalchemy_url(settings.replica_database_url)
+    if not settings.read_from_replica:
+        return None
+    from geodata.db.replica import EmbeddedReplica
+    from geodata.db.roles import APP_ROLE
+
+    return EmbeddedReplica(settings).url(role=APP_ROLE)
+
+
+def make_read_engine(settings: Settings) -> Engine | None:
+    """An engine on the read replica whose every transaction is read-only (a URL that names a
+    primary by mistake still cannot write through it), or None without a replica."""
+    url = replica_url(settings)
+    return make_engine(settings, url, read_only=True) if url else None
+
+
 def make_owner_engine(settings: Settings) -> Engine:
     """An engine signed in as the owner role (migrations, loads, user administration)."""
     return make_engine(settings, owner_url(settings))
 
 
-def make_engine(settings: Settings, url: str | None = None) -> Engine:
+def make_engine(settings: Settings, url: str | None = None, *, read_only: bool = False) -> Engine:
     """A pooled engine (connections checked before use, so a restarted database costs one retry,
     not an error); every session gets statement, lock and idle-in-transaction timeouts so a
     runaway query or a held lock cannot hang a page, and no JIT compilation (see below)."""
@@ -70,6 +89,8 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
             # (hundreds of thousands of cost units for 26,000 rows), which sets off JIT
             # compilation: seconds of compiling for a query that runs in milliseconds.
             cur.execute("SET jit = off")
+            if read_only:
+                cur.execute("SET default_transaction_read_only = on")
         dbapi_conn.commit()
 
     return engine

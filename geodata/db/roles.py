@@ -18,6 +18,8 @@ from sqlalchemy.exc import OperationalError
 
 APP_ROLE = "zongzhi_app"
 OWNER_ROLE = "zongzhi_owner"
+# Streams WAL to a read replica (``zongzhi db replica start``); it can sign in to no database.
+REPLICATION_ROLE = "zongzhi_replicator"
 
 
 class PrivilegedRoleError(RuntimeError):
@@ -62,6 +64,24 @@ def ensure_roles(superuser_libpq_url: str, passwords: dict[str, str]) -> None:
                     sql.Identifier(role), sql.Literal(passwords[role])
                 )
             )
+
+
+def ensure_replication_role(superuser_libpq_url: str, home: Path) -> None:
+    """Create (or update the password of) the replication role, as a superuser."""
+    import psycopg
+    from psycopg import sql
+
+    secret = password(home, REPLICATION_ROLE)
+    with psycopg.connect(superuser_libpq_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (REPLICATION_ROLE,)
+        ).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        conn.execute(
+            sql.SQL(verb + " ROLE {} LOGIN REPLICATION NOSUPERUSER NOBYPASSRLS PASSWORD {}").format(
+                sql.Identifier(REPLICATION_ROLE), sql.Literal(secret)
+            )
+        )
 
 
 def prepare_database(superuser_libpq_url: str, database: str) -> None:

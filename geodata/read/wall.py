@@ -15,6 +15,7 @@ from domain.clock import day_start
 from geodata.read import reports, risk
 from geodata.read.areas import DisputeFilter
 from geodata.read.features import redact_sql
+from geodata.read.freshness import data_as_of
 from geodata.sql import query
 
 TICKER = 12
@@ -86,7 +87,8 @@ def snapshot(conn: Connection, now: datetime, area: str | None = None) -> dict[s
         {"month": month},
     ).all()
     return {
-        "as_of": now.isoformat(),
+        # On a lagging read replica: its last replayed commit, so the wall says how old it is.
+        "as_of": data_as_of(conn, now).isoformat(),
         "area": area,
         "figures": figures,
         "trend": [{"day": d.isoformat(), "cases": n} for d, n in trend],

@@ -138,6 +138,17 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             str(out / "d.json"),
         ],
         "wall": ["-m", "bench.wall", *SMALL, "--repeat", "2", "--out", str(out / "wall.json")],
+        "partitions": [
+            "-m",
+            "bench.partitions",
+            *SMALL,
+            "--copies",
+            "2",
+            "--repeat",
+            "1",
+            "--out",
+            str(out / "partitions.json"),
+        ],
         "reports": [
             "-m",
             "bench.reports",
@@ -213,8 +224,17 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
         "baseline on 2,000 patrol rows",
         "ratio ours / to_postgis",
         "our binary COPY alone",
+        "geopandas pipeline (sjoin, to_postgis, upsert)",
+        "ratio ours / geopandas pipeline",
     ):
         assert line in etl, etl
+    partitions = outputs["partitions"]
+    for line in (
+        "yearly partitions",
+        "desk queue (open cases)",
+        "same answers from both tables: True",
+    ):
+        assert line in partitions, partitions
 
     analysis_lines = ("per-grid values for all", "Gi* over", "ratio:", "counts agree on")
     tile_lines = ("heat disputes", "heat patrols", "mvt grids", "mvt disputes")

@@ -22,7 +22,7 @@ from app.components.cards import summary_cards
 from app.components.export import status_view as export_view
 from app.components.legend import legend as legend_of
 from app.components.popups import translate, with_popups
-from app.context import connection, settings
+from app.context import connection, read_connection, settings
 from app.pages.map.state import CHOROPLETHS, OVERLAYS, ViewState, lang_href, search_for, state_of
 from app.pages.map.timeline import filters_from_controls
 from app.views import density_values, drawn_area, resolve_area
@@ -179,7 +179,7 @@ def update_map(search: str | None, shown: dict | None):  # noqa: ANN201
     state = state_of(search)
     lang = state.lang
     no = dash.no_update
-    with connection() as conn:
+    with read_connection() as conn:
         view = resolve_area(conn, state.area, lang)
         if view["empty"]:
             return None, no, [], [], [], view["message"], None, no
@@ -380,14 +380,15 @@ def show_layer(
     allowed = layer.permission is None or auth.may(layer.permission)
     if layer.id not in state.overlays or not allowed or (layer.feed == "viewport" and not bbox):
         return _off(layer)
-    with connection() as conn:
+    with read_connection() as conn:
         area = _drawn_area(conn, state) if layer.feed == "area" else None
         if layer.feed == "area" and area is None:
             return _off(layer)
         view = registry.run(layer, conn, _request(state, area, bbox, zoom))
-        if view.audit is not None:
-            _audit(conn, view.audit)
         url = _geometry_url(conn, area) if layer.component == "choropleth" else None
+    if view.audit is not None:  # a write: on the primary, whatever the layer read from
+        with connection() as conn:
+            _audit(conn, view.audit)
     return _shown(layer, view, url, state.lang)
 
 

@@ -14,7 +14,7 @@ from dash import ClientsideFunction, Input, Output, State, html
 from sqlalchemy.exc import OperationalError
 
 from app import ids
-from app.context import connection, settings
+from app.context import connection, read_connection, settings
 from app.pages.wall.layout import FIGURES
 from app.recorder import Recorder
 from app.web import auth
@@ -39,7 +39,7 @@ def rotation_area(districts: list[str], every_s: int, now: float) -> str | None:
 def snapshot(area: str | None) -> dict[str, Any]:
     """The wall's values, cached per scope, data versions, area and minute."""
     now = datetime.now(LOCAL_TZ).replace(second=0, microsecond=0)
-    with connection() as conn:
+    with read_connection() as conn:  # the replica when there is one; the stamp shows its lag
         return cache.cached(conn, "wall", ("disputes", "patrols", "people", "areas"), (area, now),
                             lambda: reading.snapshot(conn, now, area))  # fmt: skip
 
