@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import dash
+from dash import _callback
 from sqlalchemy import Engine
 
 from geodata.settings import Settings
@@ -25,6 +26,13 @@ def create_app(
     from geodata.db.engine import make_engine, make_read_engine
     from geodata.db.roles import check_app_role
 
+    # Dash keeps the callbacks its page imports declare in module-level lists until the app
+    # takes its first request. An app built earlier in this process and never set up (tests,
+    # a factory called twice) left its own there: they would be set up a second time in this
+    # one, so every callback would be listed twice. Ours are declared again by the page imports.
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
     app = dash.Dash(
         __name__,
         use_pages=True,

@@ -190,7 +190,10 @@ def edge_disputes(conn, demo_db) -> None:  # noqa: ANN001
                 "INSERT INTO dispute (source, source_ref, type_code, title, reported_at, geom,"
                 " grid_code, district_code, risk_level, status)"
                 " SELECT source, :ref, type_code, title, :at, geom, grid_code, district_code,"
-                " risk_level, 'received' FROM dispute ORDER BY id LIMIT 1"
+                " risk_level, 'received' FROM dispute WHERE grid_code IS NOT NULL"
+                # In the district the tests drill into (the one with the most grids, as _chain).
+                " AND district_code = (SELECT district_code FROM grid GROUP BY 1"
+                " ORDER BY count(*) DESC, 1 LIMIT 1) ORDER BY id LIMIT 1"
             ),
             {"ref": f"BT-EDGE-{i}", "at": at},
         )
