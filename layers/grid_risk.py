@@ -15,7 +15,6 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 
 from domain import risk
-from geodata import cache
 from geodata.read import analysis
 from geodata.read import risk as reading
 from layers.filters import LOCAL_TZ
@@ -37,13 +36,7 @@ class Params(BaseModel):
 
 def city_risk(conn: Connection, now: datetime) -> dict[str, dict[str, Any]]:
     """Every grid's score (cached per scope, data versions and hour)."""
-    return cache.cached(
-        conn,
-        "grid_risk",
-        ("disputes", "people", "patrols", "areas"),
-        (now,),
-        lambda: reading.grid_risk(conn, now),
-    )
+    return reading.cached_grid_risk(conn, now)
 
 
 def fetch(conn: Connection, params: Params) -> dict[str, Any]:

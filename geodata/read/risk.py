@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from domain import risk
+from geodata import cache
 from geodata.sql import query
 
 
@@ -28,6 +29,15 @@ def grid_components(conn: Connection, now: datetime) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+GRID_RISK_FAMILIES = ("disputes", "people", "patrols", "areas")
+
+
+def cached_grid_risk(conn: Connection, now: datetime) -> dict[str, dict[str, Any]]:
+    """``grid_risk`` from the shared cache (per database, scope, data versions and ``now``:
+    callers pass the hour)."""
+    return cache.cached(conn, "grid_risk", GRID_RISK_FAMILIES, (now,), lambda: grid_risk(conn, now))
 
 
 def grid_risk(conn: Connection, now: datetime) -> dict[str, dict[str, Any]]:

@@ -60,7 +60,7 @@ def snapshot(conn: Connection, now: datetime, area: str | None = None) -> dict[s
         .mappings()
         .all()
     )
-    grids = risk.grid_risk(conn, now.replace(minute=0, second=0, microsecond=0))
+    grids = risk.cached_grid_risk(conn, now.replace(minute=0, second=0, microsecond=0))
     top = sorted(((c, g) for c, g in grids.items() if c.startswith(prefix)),
                  key=lambda cg: (-cg[1]["score"], cg[0]))[:TOP]  # fmt: skip
     alerts = (
