@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from domain.scope import Scope
 from geodata.write import cases, sessions, users
+from tests.integration.made_cases import remove_cases, scoped
 
 pytestmark = [pytest.mark.db, pytest.mark.browser]
 
@@ -51,12 +52,7 @@ def desk(browser, live_server, engine):  # noqa: ANN001, ANN201
     watch = PageWatch(context.new_page())
     yield {"watch": watch, "user": name, "district": district, "lon": lon, "lat": lat}
     context.close()
-    with engine.begin() as c:
-        c.execute(text("ALTER TABLE dispute_event DISABLE TRIGGER dispute_event_append_only"))
-        ids = f"SELECT id FROM dispute WHERE source_ref LIKE '{REF}%'"
-        c.execute(text(f"DELETE FROM dispute_event WHERE dispute_id IN ({ids})"))
-        c.execute(text(f"DELETE FROM dispute WHERE id IN ({ids})"))
-        c.execute(text("ALTER TABLE dispute_event ENABLE TRIGGER dispute_event_append_only"))
+    remove_cases(engine, REF)
 
 
 def _hotline_case(app_engine, desk: dict, ref: str, title: str) -> int:  # noqa: ANN001
@@ -65,10 +61,7 @@ def _hotline_case(app_engine, desk: dict, ref: str, title: str) -> int:  # noqa:
     fields = {"source": "hotline", "source_ref": REF + ref, "type_code": "property",
               "title": title, "description": "来电人反映：" + title,
               "reporter_name": "刘女士", "reporter_phone": "13712345678"}  # fmt: skip
-    with app_engine.connect() as conn, conn.begin():
-        for key, value in scope.settings().items():
-            conn.execute(text("SELECT set_config(:k, :v, true)"),
-                         {"k": f"zongzhi.{key}", "v": value})  # fmt: skip
+    with scoped(app_engine, scope) as conn:
         out, _ = cases.register(conn, scope.actor(), fields, lon=desk["lon"], lat=desk["lat"])
     return out.case_id
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from domain import workdays
@@ -23,6 +22,7 @@ from domain.clock import LOCAL_TZ
 from domain.scope import Scope
 from domain.workflow import Actor, ForbiddenAction, GuardError, TransitionError
 from geodata.write import cases
+from tests.integration.made_cases import remove_cases, scoped
 
 pytestmark = pytest.mark.db
 
@@ -30,27 +30,8 @@ REF = "WFT-"  # source_ref prefix of every case made here
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=LOCAL_TZ)  # a Friday
 
 
-@contextmanager
-def scoped(app_engine: Engine, scope: Scope) -> Iterator[Connection]:
-    """A transaction of the app's role with the caller's scope, as app.context sets it."""
-    with app_engine.connect() as conn, conn.begin():
-        for key, value in scope.settings().items():
-            conn.execute(
-                text("SELECT set_config(:k, :v, true)"), {"k": f"zongzhi.{key}", "v": value}
-            )
-        yield conn
-
-
 def _cleanup(engine: Engine) -> None:
-    with engine.begin() as c:
-        c.execute(text("ALTER TABLE dispute_event DISABLE TRIGGER dispute_event_append_only"))
-        ids = "SELECT id FROM dispute WHERE source_ref LIKE 'WFT-%'"
-        c.execute(text(f"DELETE FROM dispute_event WHERE dispute_id IN ({ids})"))
-        c.execute(
-            text(f"UPDATE dispute SET merged_into = NULL, status = 'received' WHERE id IN ({ids})")
-        )
-        c.execute(text(f"DELETE FROM dispute WHERE id IN ({ids})"))
-        c.execute(text("ALTER TABLE dispute_event ENABLE TRIGGER dispute_event_append_only"))
+    remove_cases(engine, REF)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from domain.scope import Scope
 from geodata.settings import Settings
 from geodata.write import cases
 from tests.integration.dash_calls import call, signed_in, strings
+from tests.integration.made_cases import remove_cases, scoped
 from tests.unit.test_demands import PLANTED
 
 pytestmark = pytest.mark.db
@@ -24,13 +25,7 @@ OPEN = '{"index":["ALL"],"type":"demands-open"}.n_clicks'  # the pattern input, 
 
 
 def _cleanup(engine: Engine) -> None:
-    with engine.begin() as c:
-        c.execute(text("ALTER TABLE dispute_event DISABLE TRIGGER dispute_event_append_only"))
-        ids = (f"SELECT id FROM dispute WHERE source_ref LIKE '{REF}%'"
-               " OR source_ref LIKE 'JZ-%'")  # fmt: skip
-        c.execute(text(f"DELETE FROM dispute_event WHERE dispute_id IN ({ids})"))
-        c.execute(text(f"DELETE FROM dispute WHERE id IN ({ids})"))
-        c.execute(text("ALTER TABLE dispute_event ENABLE TRIGGER dispute_event_append_only"))
+    remove_cases(engine, REF, "JZ-")
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +45,7 @@ def planted(engine, app_engine, demo_db) -> Iterator[dict]:  # noqa: ANN001
     scope = Scope(user="api:hotline", role="intake", areas=(district[:4] + "00",))
     groups: dict[str, set[int]] = {}
     moment = now()
-    with app_engine.connect() as conn, conn.begin():
-        for key, value in scope.settings().items():
-            conn.execute(text("SELECT set_config(:k, :v, true)"),
-                         {"k": f"zongzhi.{key}", "v": value})  # fmt: skip
+    with scoped(app_engine, scope) as conn:
         for name, titles in PLANTED.items():
             groups[name] = set()
             for i, title in enumerate(titles):

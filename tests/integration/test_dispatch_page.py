@@ -18,7 +18,8 @@ from domain.clock import LOCAL_TZ
 from domain.scope import Scope
 from domain.vocab import OPEN_STATUSES
 from geodata.settings import Settings
-from tests.integration.dash_calls import SAME_ORIGIN, call, signed_in, strings
+from tests.integration.dash_calls import SAME_ORIGIN, call, components, signed_in, strings
+from tests.integration.made_cases import remove_cases, scoped
 
 pytestmark = pytest.mark.db
 
@@ -28,12 +29,7 @@ LEVEL_RANK = {"high": 3, "medium": 2, "low": 1}
 
 
 def _cleanup(engine: Engine) -> None:
-    with engine.begin() as c:
-        c.execute(text("ALTER TABLE dispute_event DISABLE TRIGGER dispute_event_append_only"))
-        ids = f"SELECT id FROM dispute WHERE source_ref LIKE '{REF}%'"
-        c.execute(text(f"DELETE FROM dispute_event WHERE dispute_id IN ({ids})"))
-        c.execute(text(f"DELETE FROM dispute WHERE id IN ({ids})"))
-        c.execute(text("ALTER TABLE dispute_event ENABLE TRIGGER dispute_event_append_only"))
+    remove_cases(engine, REF)
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +84,7 @@ def _new_case(app_engine: Engine, place: dict, ref: str) -> int:
     fields = {"source": "hotline", "source_ref": REF + ref, "type_code": "property",
               "title": "楼上漏水物业不管", "description": "来电人称楼上卫生间漏水，电话13912345678",
               "reporter_name": "王建国", "reporter_phone": "13912345678"}  # fmt: skip
-    with app_engine.connect() as conn, conn.begin():
-        for key, value in scope.settings().items():
-            conn.execute(text("SELECT set_config(:k, :v, true)"),
-                         {"k": f"zongzhi.{key}", "v": value})  # fmt: skip
+    with scoped(app_engine, scope) as conn:
         out, created = cases.register(conn, scope.actor(), fields, lon=place["lon"],
                                       lat=place["lat"])  # fmt: skip
     assert created
@@ -392,8 +385,6 @@ def test_dsp010_the_drawer_shows_every_clock_and_the_nearest_workers(
 
 
 def _components(tree, kind: str) -> list[dict]:  # noqa: ANN001
-    from tests.integration.dash_calls import components
-
     return [c for c in components(tree) if c.get("type") == kind]
 
 
@@ -468,10 +459,7 @@ def test_dsp013_the_city_desk_locates_a_case_from_the_needs_location_queue(
     with engine.connect() as c:
         city = c.execute(text("SELECT code FROM admin_area WHERE level = 'city'")).scalar()
     scope = Scope(user="api:hotline", role="intake", areas=(city,))
-    with app_engine.connect() as conn, conn.begin():
-        for key, value in scope.settings().items():
-            conn.execute(text("SELECT set_config(:k, :v, true)"),
-                         {"k": f"zongzhi.{key}", "v": value})  # fmt: skip
+    with scoped(app_engine, scope) as conn:
         made = intake.submit(conn, scope, source="hotline", source_ref=REF + "U1",
                              text="来电人称家门口下水道堵了好几天", type_code="neighbour",
                              address="那个老小区后面第三排")  # fmt: skip

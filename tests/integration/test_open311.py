@@ -23,6 +23,7 @@ from domain.scope import Scope
 from geodata.read import intake as reads
 from geodata.settings import Settings
 from geodata.write import intake, tokens
+from tests.integration.made_cases import remove_cases
 
 pytestmark = pytest.mark.db
 
@@ -34,13 +35,8 @@ URL = "/open311/v2/requests.json"
 
 
 def _cleanup(engine) -> None:  # noqa: ANN001
-    ids = f"SELECT id FROM dispute WHERE source_ref LIKE '{REF}%'"
+    remove_cases(engine, REF)
     with engine.begin() as c:
-        c.execute(text("ALTER TABLE dispute_event DISABLE TRIGGER dispute_event_append_only"))
-        c.execute(text(f"DELETE FROM dispute_event WHERE dispute_id IN ({ids})"))  # noqa: S608
-        c.execute(text(f"UPDATE dispute SET merged_into = NULL, status = 'received' WHERE id IN ({ids})"))  # fmt: skip  # noqa: S608, E501
-        c.execute(text(f"DELETE FROM dispute WHERE id IN ({ids})"))  # noqa: S608
-        c.execute(text("ALTER TABLE dispute_event ENABLE TRIGGER dispute_event_append_only"))
         c.execute(text("DELETE FROM api_token WHERE name LIKE 'o3t%'"))
 
 
