@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from domain.clock import day_start
+from geodata import cache
 from geodata.read import reports, risk
 from geodata.read.areas import DisputeFilter
 from geodata.read.features import redact_sql
@@ -60,9 +61,9 @@ def snapshot(conn: Connection, now: datetime, area: str | None = None) -> dict[s
         .mappings()
         .all()
     )
-    grids = risk.cached_grid_risk(conn, now.replace(minute=0, second=0, microsecond=0))
-    top = sorted(((c, g) for c, g in grids.items() if c.startswith(prefix)),
-                 key=lambda cg: (-cg[1]["score"], cg[0]))[:TOP]  # fmt: skip
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    top = cache.cached(conn, "wall_top_grids", risk.GRID_RISK_FAMILIES, (hour, prefix, TOP),
+                       lambda: risk.top_grids(conn, hour, prefix, TOP))  # fmt: skip
     alerts = (
         conn.execute(
             text(
@@ -93,9 +94,7 @@ def snapshot(conn: Connection, now: datetime, area: str | None = None) -> dict[s
         "figures": figures,
         "trend": [{"day": d.isoformat(), "cases": n} for d, n in trend],
         "ticker": [{**dict(r), "reported_at": r["reported_at"].isoformat()} for r in ticker],
-        "top_grids": [
-            {"code": c, "name": g["name"], "score": g["score"], "class": g["class"]} for c, g in top
-        ],  # fmt: skip
+        "top_grids": top,
         "alerts": [{**dict(r), "opened_on": r["opened_on"].isoformat()} for r in alerts],
         "leaderboard": [
             {k: float(v) if isinstance(v, Decimal) else v for k, v in row.items()}

@@ -88,3 +88,30 @@ def test_wall004_a_tour_visits_every_district_and_the_city() -> None:
     shown = [rotation_area(districts, 60, t) for t in range(0, 240, 60)]
     assert shown == ["150102", "150103", "150104", None]
     assert rotation_area(districts, 0, 12345) is None
+
+
+def test_wall005_top_grids_are_the_map_layers_riskiest(app_engine, engine) -> None:  # noqa: ANN001
+    from datetime import datetime
+
+    from app.context import scoped_transaction
+    from domain.clock import LOCAL_TZ
+    from domain.scope import Scope
+    from geodata.read import risk, wall
+
+    with engine.connect() as c:
+        city = c.execute(text("SELECT code FROM admin_area WHERE level = 'city'")).scalar()
+        district = c.execute(
+            text("SELECT district_code FROM grid GROUP BY 1 ORDER BY 1 LIMIT 1")
+        ).scalar()
+    now = datetime.now(LOCAL_TZ).replace(minute=0, second=0, microsecond=0)
+    with scoped_transaction(app_engine, Scope(user="w", role="display", areas=(city,))) as conn:
+        every = risk.grid_risk(conn, now)
+        cache.clear()
+        for prefix in ("", district):
+            shown = wall.snapshot(conn, now, prefix or None)["top_grids"]
+            expected = sorted(((c, g) for c, g in every.items() if c.startswith(prefix)),
+                              key=lambda cg: (-cg[1]["score"], cg[0]))[:wall.TOP]  # fmt: skip
+            assert [(g["code"], g["score"], g["class"]) for g in shown] == [
+                (c, g["score"], g["class"]) for c, g in expected
+            ], prefix
+            assert len(shown) == wall.TOP and all(g["code"].startswith(prefix) for g in shown)
