@@ -93,12 +93,23 @@ def server():  # noqa: ANN201 — gunicorn factory: ``gunicorn 'app.main:server(
 
 def _warm_patrol_snapshot(flask_app) -> None:  # noqa: ANN001
     """Load the in-memory patrol points (seconds at full scale) before the first heat tile asks."""
+    from sqlalchemy import text
+
+    from app.context import scoped_transaction
+    from domain.scope import Scope
     from geodata.read import tiles
 
     try:
         zz = flask_app.extensions["zongzhi"]
-        # Heat tiles read the replica when there is one: warm the snapshot they will use.
-        with (zz["read_engine"] or zz["engine"]).connect() as conn:
+        # Heat tiles read the replica when there is one: warm the snapshot they will use. The
+        # snapshot is kept per scope (row-level security decides its rows): warm the city-wide
+        # one the wall and the city desk use; other scopes build theirs on first use.
+        engine = zz["read_engine"] or zz["engine"]
+        with engine.connect() as conn:
+            city = conn.execute(text("SELECT code FROM admin_area WHERE level = 'city'")).scalar()
+        if city is None:
+            return
+        with scoped_transaction(engine, Scope(user="system", role="city", areas=(city,))) as conn:
             tiles.patrol_snapshot(conn)
     except Exception:  # noqa: BLE001 — a cold snapshot is loaded on first use instead
         flask_app.logger.exception("patrol snapshot warm-up failed")

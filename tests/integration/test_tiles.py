@@ -264,3 +264,25 @@ def test_til013_basemap_folder_is_served(engine, demo_db, tmp_path, app_engine) 
         assert served.get(url).status_code == 404, url
     unconfigured = signed_in(create_app(Settings(basemap_dir=None), engine=app_engine), engine)
     assert unconfigured.get("/basemap/12/3318/1534.png").status_code == 404
+
+
+def test_tile_warm_up_fills_the_city_wide_patrol_snapshot(app, engine) -> None:  # noqa: ANN001
+    """The worker's start-up warm-up loads the snapshot a city-wide caller's heat tiles use,
+    with every visit (under row-level security an unscoped warm-up would hold none)."""
+    from app.context import scoped_transaction
+    from app.main import _warm_patrol_snapshot
+    from domain.scope import Scope
+
+    cache.clear()
+    before = cache.builds("patrol_snapshot")
+    _warm_patrol_snapshot(app.server)
+    assert cache.builds("patrol_snapshot") == before + 1
+    with engine.connect() as c:
+        city = c.execute(text("SELECT code FROM admin_area WHERE level = 'city'")).scalar()
+        visits = c.execute(text("SELECT count(*) FROM patrol_visit")).scalar()
+    zz = app.server.extensions["zongzhi"]
+    with scoped_transaction(zz["engine"], Scope(user="t", role="city", areas=(city,))) as conn:
+        snap = geotiles.patrol_snapshot(conn)
+    assert visits > 0 and len(snap) == visits
+    # The city-wide caller found the warm snapshot: nothing was built again.
+    assert cache.builds("patrol_snapshot") == before + 1
