@@ -5,7 +5,7 @@ build fills, and the ``DemoData`` it returns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import geopandas as gpd
@@ -16,6 +16,9 @@ from domain.clock import LOCAL_TZ
 TZ = LOCAL_TZ
 CITY_CODE = "150100"
 URBAN_DISTRICTS = frozenset({"150102", "150103", "150104", "150105"})
+# The "province" scale multiplies Hohhot's areas and grids, and its patrol visits, by these.
+PROVINCE_GRIDS = 5
+PROVINCE_PATROLS = 10
 
 # Load kinds in load order (parents before children) and the extra tables.
 DEMO_KINDS = (
@@ -195,6 +198,22 @@ class DemoConfig:
                 key_persons=3_000,
                 whistles=12_000,
                 totals=CityTotals(),
+            )
+        if scale == "province":
+            # A province-scale synthetic run (issue 13): Hohhot's areas and grids ×5 on the same
+            # districts (so every grid is a fifth of the size) and its patrol visits ×10; the
+            # buildings, housing units, residents, cases, key persons and whistles stay Hohhot's.
+            full = cls.for_scale("full", seed, as_of)
+            hohhot = CityTotals()
+            return replace(
+                full,
+                patrol_visits=full.patrol_visits * PROVINCE_PATROLS,
+                totals=replace(
+                    hohhot,
+                    townships=hohhot.townships * PROVINCE_GRIDS,
+                    communities=hohhot.communities * PROVINCE_GRIDS,
+                    grids=hohhot.grids * PROVINCE_GRIDS,
+                ),
             )
         raise ValueError(f"unknown scale {scale!r}")
 

@@ -169,6 +169,25 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--out",
             str(out / "wall_endurance.json"),
         ],
+        # Not in `make bench` (the province load takes a quarter of an hour): the small city, no
+        # Hohhot database beside it, no `zongzhi serve` for the worker's memory.
+        "province": [
+            "-m",
+            "bench.province",
+            *SMALL,
+            "--repeat",
+            "2",
+            "--zooms",
+            "10",
+            "--tiles-per-zoom",
+            "3",
+            "--hohhot-database",
+            "",
+            "--skip",
+            "worker_memory",
+            "--out",
+            str(out / "province.json"),
+        ],
         # Run as the bench README says: a script path, not a module.
         "copy_bench": [str(ROOT / "bench" / "copy_bench.py"), "--rows", "3000", "--warm-up", "500"],
     }
@@ -316,6 +335,11 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
                  "removed the "):  # fmt: skip
         assert line in dispatch, dispatch
     assert (out / "d.json").is_file()
+
+    province = outputs["province"]
+    for line in ("generating the small-scale city", "loaded in", "per_grid (", "heat (", "wall ("):
+        assert line in province, province
+    assert (out / "province.json").is_file()
 
     for name, lines, json_out in (
         ("wall", ("cold (cache cleared: snapshot built)", "warm (shared cache hit)",
