@@ -253,3 +253,169 @@ def test_sla002_levels_remind_supervise_list() -> None:
     assert sla.urgency(due, at(2026, 3, 10, 1)) == "overdue"
     assert sla.urgency(due, at(2026, 3, 1)) == "on_time" and sla.urgency(None, due) == "none"
     _ = _clocks  # the helper above keeps the single-case form short where it is used
+
+
+WORKING = CaseState("in_progress", lead_department="housing", assignee_kind="department",
+                    case_id=10, locks=(Lock(7, "housing", "open"), Lock(8, "justice", "planned")))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "action", "params", "events"),
+    [
+        (CaseState(None), "accept", {}, [("accept", "登记接办", None, None, {})]),
+        (
+            WORKING,
+            "classify",
+            {"type_code": "heating", "risk_level": "high"},
+            [("classify", None, None, None, {"type_code": "heating", "risk_level": "high"})],
+        ),
+        (WORKING, "locate", {"note": "定位到楼"}, [("locate", "定位到楼", None, None, {})]),
+        (
+            WORKING,
+            "proxy",
+            {"agent": "王芳"},
+            [("proxy", "代办员王芳全程代办", None, None, {"agent": "王芳"})],
+        ),
+        (
+            CaseState("received", case_id=10),
+            "assign",
+            {"kind": "grid_worker", "department": "housing", "worker_id": 5, "limit_days": 3},
+            [
+                (
+                    "assign",
+                    None,
+                    "housing",
+                    None,
+                    {"kind": "grid_worker", "limit_days": 3, "cooperating": [], "worker_id": 5},
+                )
+            ],
+        ),
+        (
+            CaseState("received", case_id=10),
+            "assign",
+            {
+                "kind": "mediation",
+                "department": "justice",
+                "room_id": 2,
+                "mediator_id": 9,
+                "limit_days": 4,
+                "cooperating": ["housing"],
+            },
+            [
+                (
+                    "assign",
+                    None,
+                    "justice",
+                    None,
+                    {
+                        "kind": "mediation",
+                        "limit_days": 4,
+                        "cooperating": ["housing"],
+                        "room_id": 2,
+                        "mediator_id": 9,
+                    },
+                )
+            ],
+        ),
+        (
+            CaseState("assigned", lead_department="housing", case_id=10),
+            "return",
+            {"note": "不属本部门"},
+            [("return", "不属本部门", "housing", None, {})],
+        ),
+        (
+            CaseState("assigned", lead_department="housing", case_id=10),
+            "sign",
+            {},
+            [("sign", "已签收", "housing", None, {})],
+        ),
+        (
+            WORKING,
+            "supervise",
+            {"level": 2},
+            [("supervise", None, None, None, {"level": 2, "auto": False})],
+        ),
+        (
+            WORKING,
+            "consult",
+            {
+                "departments": ["housing", "urban"],
+                "participants": "p",
+                "minutes": "m",
+                "outcome": "分工处置",
+            },
+            [("consult", "分工处置", None, None, {"departments": ["housing", "urban"]})],
+        ),
+        (
+            WORKING,
+            "split",
+            {"locks": [{"department": "urban", "task": "清理", "limit_days": 2}]},
+            [
+                (
+                    "split",
+                    "分锁：1把锁并联办理",
+                    None,
+                    None,
+                    {"locks": [{"department": "urban", "task": "清理"}]},
+                )
+            ],
+        ),
+        (
+            WORKING,
+            "key",
+            {"lock_id": 7, "facts": "f", "law": "l", "plan": "p"},
+            [("key", "给钥匙：提交化解方案", "housing", 7, {})],
+        ),
+        (
+            WORKING,
+            "unlock",
+            {"lock_id": 8, "success": True},
+            [("unlock", "开锁：方案落实", "justice", 8, {"success": True})],
+        ),
+        (
+            WORKING,
+            "unlock",
+            {"lock_id": 8, "success": False},
+            [("unlock", "开锁未果", "justice", 8, {"success": False})],
+        ),
+        (
+            CaseState("in_progress", lead_department="housing", case_id=10),
+            "resolve",
+            {"outcome": "agreement"},
+            [("resolve", None, "housing", None, {"outcome": "agreement"})],
+        ),
+        (
+            CaseState("resolved", case_id=10),
+            "evaluate",
+            {"satisfaction": 1},
+            [
+                ("evaluate", None, None, None, {"satisfaction": 1}),
+                ("reopen", "回访不满意，重新办理", None, None, {"auto": True}),
+            ],
+        ),
+        (
+            CaseState("resolved", case_id=10),
+            "reopen",
+            {"note": "复查"},
+            [("reopen", "复查", None, None, {})],
+        ),
+        (
+            CaseState("resolved", evaluated=True, case_id=10),
+            "archive",
+            {},
+            [("archive", "结案归档", None, None, {"unreachable": False})],
+        ),
+        (
+            WORKING,
+            "merge",
+            {"into": 11, "note": "重复"},
+            [("merge", "重复", None, None, {"into": 11})],
+        ),
+    ],
+)
+def test_wf009_every_action_appends_its_named_events(case, action, params, events) -> None:  # noqa: ANN001
+    """The event log is what the desk, the wall and the reports count: each action's events by
+    name, note, department, lock and detail, exactly."""
+    d = _go(case, action, **params)
+    got = [(e.action, e.note, e.department, e.lock_id, e.detail) for e in d.events]
+    assert got == [tuple(e) for e in events]
