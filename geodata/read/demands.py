@@ -25,11 +25,6 @@ def area_prefix(conn: Connection, area: str) -> str:
     return "" if level == "city" else area
 
 
-def type_names(conn: Connection) -> dict[str, str]:
-    """Dispute type code → name."""
-    return dict(conn.execute(text("SELECT code, name FROM dispute_type")).all())
-
-
 def cases(
     conn: Connection, prefix: str, start: datetime, end: datetime, limit: int = 20_000
 ) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ caller is cleared. Values are bound parameters; the queue's filters are lists an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from domain.clock import now as local_now
 from domain.vocab import OPEN_STATUSES
 from domain.workflow import allowed, may_act
 from geodata.read import features
+from geodata.read.areas import dispute_types
 from geodata.read.grid_detail import _redacted, case_detail
 from geodata.sql import query
 from geodata.write.cases import case_row, state_of
@@ -62,7 +63,6 @@ class QueueFilter:
     search: str = ""
     offset: int = 0
     limit: int = QUEUE_LIMIT
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def params(self, now: datetime) -> dict[str, Any]:
         return {
@@ -133,11 +133,14 @@ def drawer(
     actor: Any,
     cleared: bool = False,
     now: datetime | None = None,
+    *,
+    extras: bool = True,
 ) -> dict[str, Any] | None:
     """Everything the case drawer shows, or None when the caller cannot see the case: the case
     (``grid_detail.case_detail``: names, events, locks), its version, every SLA clock, the
     reporter masked, possible duplicates, the type's standard path with the current steps, the
-    nearest workers, and the actions ``actor`` may take now."""
+    nearest workers, and the actions ``actor`` may take now. ``extras=False`` leaves out the
+    duplicates and the nearest workers (an action form needs neither)."""
     if isinstance(case_id, bool) or not isinstance(case_id, int | str):
         return None
     try:
@@ -178,14 +181,15 @@ def drawer(
             for c in clocks
         ],
         "duplicates": [dict(r) for r in conn.execute(
-            _DUPLICATES, {"id": case_id, "open_statuses": list(OPEN_STATUSES)}).mappings()],
+            _DUPLICATES, {"id": case_id, "open_statuses": list(OPEN_STATUSES)}).mappings()]
+        if extras else [],
         "steps": list(steps),
         "time_limit_days": int(limit_days),
         "type_lead": type_lead,
         "department_names": {r["code"]: r["name"] for r in department_options(conn)},
         "current_steps": list(paths.current_steps(row["status"], len(steps))),
         "done_steps": list(paths.steps_done(row["status"], len(steps))),
-        "workers": nearest_workers(conn, case_id, now=moment),
+        "workers": nearest_workers(conn, case_id, now=moment) if extras else [],
         "actions": may,
     }  # fmt: skip
 
@@ -208,12 +212,6 @@ def reporter_phone(conn: Connection, case_id: int) -> str | None:
 def department_options(conn: Connection) -> list[dict[str, Any]]:
     """Every department (code, name), city level first."""
     rows = conn.execute(text("SELECT code, name FROM department ORDER BY level, code"))
-    return [dict(r) for r in rows.mappings()]
-
-
-def type_options(conn: Connection) -> list[dict[str, Any]]:
-    """Every dispute type (code, name)."""
-    rows = conn.execute(text("SELECT code, name FROM dispute_type ORDER BY code"))
     return [dict(r) for r in rows.mappings()]
 
 
@@ -243,7 +241,7 @@ def choices(conn: Connection, case_id: int) -> dict[str, list[dict[str, Any]]]:
     ).mappings()
     return {
         "departments": department_options(conn),
-        "types": type_options(conn),
+        "types": dispute_types(conn),
         "rooms": [{**r, "id": int(r["id"])} for r in rooms],
         "mediators": [{**r, "id": int(r["id"]), "room_id": int(r["room_id"])} for r in mediators],
         "workers": [{**r, "id": int(r["id"])} for r in workers],

@@ -23,6 +23,7 @@ from domain.clock import local, now
 from domain.i18n import t
 from domain.workflow import WorkflowError
 from geodata.read import demands as reading
+from geodata.read.areas import dispute_types
 from geodata.write import demands as writing
 
 _calls = Recorder()
@@ -92,7 +93,7 @@ def find_demands(area, days):  # noqa: ANN001, ANN201
     start = end - timedelta(days=days)
     with connection() as conn:
         rows = reading.cases(conn, reading.area_prefix(conn, area), start, end)
-        type_names = reading.type_names(conn)
+        type_names = {t["code"]: t["name"] for t in dispute_types(conn)}
     found = clustering.find(
         [clustering.Case(r["id"], r["title"], r["reported_at"], r["type_code"]) for r in rows],
         split_at=start + (end - start) / 2,

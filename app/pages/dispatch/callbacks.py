@@ -225,7 +225,7 @@ def show_fields(action, case, picked):  # noqa: ANN001, ANN201
         return []
     who = scope()
     with connection() as conn:
-        d = desk.drawer(conn, case_id, who.actor(), auth.may("personal.unmask"))
+        d = desk.drawer(conn, case_id, who.actor(), auth.may("personal.unmask"), extras=False)
         if d is None or action not in d["actions"]:
             return []
         choices = desk.choices(conn, case_id)
@@ -242,6 +242,11 @@ def _resolve_into(conn: Any, value: Any) -> int | None:
     if found is None and value.strip().isdigit():
         found = case_id_of(value.strip())
     return found
+
+
+def _bumped(refresh: Any) -> int:
+    """The refresh counter after a write (anything but a count from the page starts at 1)."""
+    return (refresh if isinstance(refresh, int) and not isinstance(refresh, bool) else 0) + 1
 
 
 def _message(key: str, lang: str, kind: str = "ok", **values: Any) -> html.Div:
@@ -262,7 +267,7 @@ def _message(key: str, lang: str, kind: str = "ok", **values: Any) -> html.Div:
 def submit(clicks, action, _values, case, version, refresh):  # noqa: ANN001, ANN201, PLR0913
     """Take the chosen action on the open case, as the drawer showed it (its version)."""
     lang = settings().language
-    bump = (refresh if isinstance(refresh, int) and not isinstance(refresh, bool) else 0) + 1
+    bump = _bumped(refresh)
     case_id = case_id_of(case)
     if not clicks or not auth.may("cases.act"):
         return _message("dispatch.refused", lang, "error"), dash.no_update
@@ -338,7 +343,7 @@ def bulk_assign(clicks, selected, rows, department, refresh):  # noqa: ANN001, A
             ok += 1
         except (cases.CaseNotFound, cases.Conflict, WorkflowError):
             refused += 1
-    bump = (refresh if isinstance(refresh, int) and not isinstance(refresh, bool) else 0) + 1
+    bump = _bumped(refresh)
     kind = "ok" if not refused else "error"
     return _message("dispatch.bulk_done", lang, kind, ok=ok, refused=refused), bump
 
@@ -452,5 +457,5 @@ def register_case(clicks, source, body, address, lon, lat, name, phone, type_cod
           if done.duplicates else []),
         *([] if done.located else [_message("intake.desk.unlocated", lang, "error")]),
     ]  # fmt: skip
-    bump = (refresh if isinstance(refresh, int) and not isinstance(refresh, bool) else 0) + 1
+    bump = _bumped(refresh)
     return said, done.case_id, bump

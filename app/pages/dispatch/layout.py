@@ -18,6 +18,7 @@ from app.web.basemap import basemap_spec
 from domain.i18n import t
 from domain.vocab import OPEN_STATUSES, RISK_LEVELS
 from geodata.read import dispatch as desk
+from geodata.read.areas import dispute_types
 from geodata.read.dispatch import URGENCIES
 
 HOHHOT_CENTER = (40.82, 111.75)
@@ -107,7 +108,7 @@ def layout(**query: str) -> html.Div:
                         className="dispatch-page")  # fmt: skip
     who = scope()
     with connection() as conn:
-        types = [{"label": r["name"], "value": r["code"]} for r in desk.type_options(conn)]
+        types = [{"label": r["name"], "value": r["code"]} for r in dispute_types(conn)]
         departments = [
             {"label": r["name"], "value": r["code"]} for r in desk.department_options(conn)
         ]
