@@ -244,6 +244,14 @@ def _resolve_into(conn: Any, value: Any) -> int | None:
     return found
 
 
+def _outside(failed: DBAPIError, lang: str) -> html.Div:
+    """The message for a write row-level security refused (a place outside the caller's
+    jurisdiction); any other database error is a real fault and raised again."""
+    if getattr(failed.orig, "sqlstate", None) != "42501":
+        raise failed
+    return _message("intake.desk.refused.jurisdiction", lang, "error")
+
+
 def _bumped(refresh: Any) -> int:
     """The refresh counter after a write (anything but a count from the page starts at 1)."""
     return (refresh if isinstance(refresh, int) and not isinstance(refresh, bool) else 0) + 1
@@ -298,9 +306,7 @@ def submit(clicks, action, _values, case, version, refresh):  # noqa: ANN001, AN
     except intake.IntakeRefused as refused:
         return _message(f"intake.desk.refused.{refused.reason}", lang, "error"), bump
     except DBAPIError as failed:
-        if getattr(failed.orig, "sqlstate", None) != "42501":  # not row security: a real fault
-            raise
-        return _message("intake.desk.refused.jurisdiction", lang, "error"), bump
+        return _outside(failed, lang), bump
     return _message("dispatch.done", lang, action=t(f"gd.action.{action}", lang),
                     status=t(f"status.{done.status}", lang)), bump  # fmt: skip
 
@@ -446,9 +452,7 @@ def register_case(clicks, source, body, address, lon, lat, name, phone, type_cod
     except intake.IntakeRefused as refused:
         return _message(f"intake.desk.refused.{refused.reason}", lang, "error"), no, no
     except DBAPIError as failed:
-        if getattr(failed.orig, "sqlstate", None) != "42501":  # not row security: a real fault
-            raise
-        return _message("intake.desk.refused.jurisdiction", lang, "error"), no, no
+        return _outside(failed, lang), no, no
     guesses = "、".join(f"{g[1]} {g[2]:.0%}" for g in done.guesses)
     said = [
         _message("intake.desk.done", lang, reference=done.reference),
