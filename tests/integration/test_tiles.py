@@ -286,3 +286,95 @@ def test_tile_warm_up_fills_the_city_wide_patrol_snapshot(app, engine) -> None: 
     assert visits > 0 and len(snap) == visits
     # The city-wide caller found the warm snapshot: nothing was built again.
     assert cache.builds("patrol_snapshot") == before + 1
+
+
+def _snapshot_rows(snap: geotiles.PatrolSnapshot, frame: str) -> np.ndarray:
+    gx, gy = snap.pixels(frame)
+    rows = np.stack([snap.visited_us, gx.astype(np.int64), gy.astype(np.int64)], axis=1)
+    return rows[np.lexsort(rows.T[::-1])]
+
+
+def _sql_rows(conn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001
+    got = conn.execute(
+        text(
+            "SELECT ((extract(epoch FROM visited_at) - 946684800) * 1000000)::bigint,"
+            " ST_X(geom), ST_Y(geom) FROM patrol_visit"
+        )
+    ).all()
+    us, lon, lat = (np.array(col) for col in zip(*got, strict=True))
+    return us.astype(np.int64), lon.astype(np.float64), lat.astype(np.float64)
+
+
+# Three visits stored after the rest of their month but earlier in it (a late upload).
+_LATE_VISITS = """
+    INSERT INTO patrol_visit (visited_at, worker_id, grid_code, district_code, geom)
+    SELECT date_trunc('month', v.visited_at) + make_interval(mins => n), v.worker_id,
+           v.grid_code, v.district_code, v.geom
+    FROM (SELECT * FROM patrol_visit WHERE visited_at >= :m ORDER BY visited_at LIMIT 1) v,
+         generate_series(1, 3) AS n
+"""
+
+
+def test_til014_patrol_snapshot_holds_every_visit_in_time_order(
+    engine,  # noqa: ANN001
+    demo_db,  # noqa: ANN001
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    """Read month by month, the snapshot is every visit of the table (time and pixel of each,
+    by SQL), sorted by time, in both frames; windows count what SQL counts, month edges too."""
+    monkeypatch.setattr(geotiles, "_GCJ_CHUNK", 700)  # many chunks for the GCJ-02 frame
+    cache.clear()
+    with engine.connect() as c, c.begin() as tx:
+        months = (
+            c.execute(
+                text("SELECT DISTINCT date_trunc('month', visited_at) FROM patrol_visit ORDER BY 1")
+            )
+            .scalars()
+            .all()
+        )
+        assert len(months) > 3
+        c.execute(text(_LATE_VISITS), {"m": months[2]})
+        snap = geotiles.patrol_snapshot(c)
+        in_window = c.execute(
+            text("SELECT count(*) FROM patrol_visit WHERE visited_at >= :a AND visited_at < :b"),
+            {"a": months[1], "b": months[3]},
+        ).scalar()
+        us, lon, lat = _sql_rows(c)
+        tx.rollback()
+    cache.clear()  # the snapshot saw the rolled-back visits
+    assert len(snap) == us.size > 1000
+    assert np.all(np.diff(snap.visited_us) >= 0)
+    for frame, (x, y) in (
+        ("wgs84", (lon, lat)),
+        ("gcj02", geotiles.crs.wgs84_to_gcj02(lon, lat)),
+    ):
+        gx, gy = geotiles.world_pixels(x, y)
+        want = np.stack([us, gx.astype(np.int64), gy.astype(np.int64)], axis=1)
+        want = want[np.lexsort(want.T[::-1])]
+        got = _snapshot_rows(snap, frame)
+        # A GCJ-02 pixel comes from the WGS-84 pixel's centre: at most one pixel apart.
+        assert np.array_equal(got[:, 0], want[:, 0])
+        assert np.abs(got[:, 1:] - want[:, 1:]).max() <= (0 if frame == "wgs84" else 1)
+    part = snap.window(months[1], months[3])
+    assert part.stop - part.start == in_window > 0
+
+
+@pytest.mark.parametrize("off", [-7, 7])
+def test_til015_patrol_snapshot_survives_visits_written_while_it_loads(
+    engine,  # noqa: ANN001
+    demo_db,  # noqa: ANN001
+    monkeypatch,  # noqa: ANN001
+    off: int,
+) -> None:
+    """The count that sizes the arrays may miss visits written (or deleted) before the months
+    are read: the arrays grow or shrink to what was read, nothing lost, nothing left empty."""
+    span = geotiles._SPAN.text.replace("SELECT n,", f"SELECT n + ({off}),")
+    monkeypatch.setattr(geotiles, "_SPAN", text(span))
+    cache.clear()
+    with engine.connect() as c:
+        snap = geotiles.patrol_snapshot(c)
+        us, _, _ = _sql_rows(c)
+    assert len(snap) == us.size
+    assert np.array_equal(snap.visited_us, np.sort(us))
+    assert snap.gx.size == snap.gy.size == us.size
+    cache.clear()
