@@ -52,6 +52,7 @@ clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis build dist *.egg-info mutants
 
 ## Benchmarks (figures and ratios against baselines; not tests). Needs the embedded PostGIS.
+## Each writes bench/out/<name>.json; the last step puts their headline figures in bench/RESULTS.md.
 bench: install
 	$(BIN)/python -m pip install -q -e ".[test,bench]"
 	$(BIN)/python -m bench.etl
@@ -65,6 +66,7 @@ bench: install
 	$(BIN)/python -m bench.dispatch
 	$(BIN)/python -m bench.wall
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.summary
 
 ## Load test with fault drills (bench/loadtest.py): 50 users for 2 minutes against `zongzhi serve`
 ## on loopback, in a PostgreSQL cluster of its own (it restarts that one, never yours); figures to

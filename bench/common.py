@@ -6,6 +6,7 @@ import argparse
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,3 +110,29 @@ def bench_session(engine: Engine, role: str = "city") -> str:
             where = users.demo_jurisdiction(conn, role)
             users.add_user(conn, name, "bench-" + os.urandom(8).hex(), role, **where)
         return sessions.start(conn, name, lifetime=timedelta(hours=12))
+
+
+RESULTS_HEADER = "# Benchmark results\n\n"
+
+
+def replace_section(current: str, section: str, begin: str, end: str) -> str:
+    """``current`` with its part from ``begin`` to ``end`` (the markers included) replaced by
+    ``section``, which carries the markers itself; appended after a blank line when ``current``
+    has no such part. Whatever lies outside the markers stays as it is, other sections too."""
+    if not (section.startswith(begin) and end in section):
+        raise ValueError(f"the section must start with {begin} and hold {end}")
+    at = current.find(begin)
+    if at < 0:
+        return current.rstrip("\n") + "\n\n" + section
+    stop = current.find(end, at + len(begin))
+    if stop < 0:
+        # Appending would leave a second begin marker: better to stop than to guess.
+        raise ValueError(f"{begin} without {end} after it: mend the file by hand")
+    tail = current[stop + len(end) :].lstrip("\n")
+    return current[:at] + section + ("\n" + tail if tail else "")
+
+
+def write_section(path: Path, section: str, begin: str, end: str) -> None:
+    """Replace (or append) one bench's section of a results file such as bench/RESULTS.md."""
+    current = path.read_text(encoding="utf-8") if path.exists() else RESULTS_HEADER
+    path.write_text(replace_section(current, section, begin, end), encoding="utf-8")

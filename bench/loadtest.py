@@ -52,7 +52,7 @@ import numpy as np
 import psycopg
 from sqlalchemy import Engine, text
 
-from bench.common import DEFAULT_SEED, SCALES, bench_session, ensure_demo
+from bench.common import DEFAULT_SEED, SCALES, bench_session, ensure_demo, write_section
 from bench.load_users import NO_ANSWER, TIMED_OUT, Callbacks, Plan, Record, request, run_users
 from geodata.db.engine import make_engine, sqlalchemy_url
 from geodata.settings import Settings
@@ -532,18 +532,6 @@ def _answers(counts: dict[str, int]) -> str:
     return ", ".join(f"{status}: {n:,}" for status, n in counts.items()) or "—"
 
 
-def write_results(section: str, path: Path = RESULTS) -> None:
-    """Replace the load test's section of ``path`` (other benches' sections stay as they are)."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        new = head + section + ("\n" + tail if tail else "")
-    else:
-        new = current.rstrip("\n") + "\n\n" + section
-    path.write_text(new, encoding="utf-8")
-
-
 # -- the run -------------------------------------------------------------------------------------
 
 
@@ -648,7 +636,8 @@ def main(argv: list[str] | None = None) -> int:
     section = markdown(figures)
     print(section)
     if args.results:
-        write_results(section, Path(args.results))
+        # Only the load test's section is replaced: bench.summary's section stays as it is.
+        write_section(Path(args.results), section, BEGIN, END)
         print(f"written to {args.results} and {out}")
     return 0
 

@@ -7,16 +7,21 @@ empty and each bench has to load what it measures itself.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import pytest
 from psycopg import sql
+
+from bench import summary
 
 pytestmark = pytest.mark.db
 
@@ -60,7 +65,15 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
     runs: dict[str, list[str]] = {
         # What `make bench` runs, in the same form. bench.map runs the map benches itself (here
         # only bench.map_analysis, to save time: bench.map_tiles runs on its own below).
-        "etl": ["-m", "bench.etl", *SMALL, "--baseline-rows", "2000", "--out", str(out / "e.json")],
+        "etl": [
+            "-m",
+            "bench.etl",
+            *SMALL,
+            "--baseline-rows",
+            "2000",
+            "--out",
+            str(out / "etl.json"),
+        ],
         "map": [
             "-m",
             "bench.map",
@@ -79,7 +92,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--repeat",
             "2",
             "--out",
-            str(out / "a.json"),
+            str(out / "map_analysis.json"),
         ],
         "map_tiles": [
             "-m",
@@ -88,7 +101,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--zooms",
             "10",
             "--out",
-            str(out / "t.json"),
+            str(out / "map_tiles.json"),
         ],
         "performance": [
             "-m",
@@ -97,7 +110,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--repeat",
             "2",
             "--out",
-            str(out / "p.json"),
+            str(out / "performance.json"),
         ],
         "warnings": [
             "-m",
@@ -106,10 +119,18 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--repeat",
             "2",
             "--out",
-            str(out / "wn.json"),
+            str(out / "warnings.json"),
         ],
-        "classify": ["-m", "bench.classify", *SMALL, "--repeat", "1", "--out", str(out / "c.json")],
-        "rls": ["-m", "bench.rls", *SMALL, "--repeat", "2", "--out", str(out / "r.json")],
+        "classify": [
+            "-m",
+            "bench.classify",
+            *SMALL,
+            "--repeat",
+            "1",
+            "--out",
+            str(out / "classify.json"),
+        ],
+        "rls": ["-m", "bench.rls", *SMALL, "--repeat", "2", "--out", str(out / "rls.json")],
         "audit": [
             "-m",
             "bench.audit",
@@ -118,7 +139,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--repeat",
             "2",
             "--out",
-            str(out / "au.json"),
+            str(out / "audit.json"),
         ],  # fmt: skip
         "dispatch": [
             "-m",
@@ -135,7 +156,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--classify-repeat",
             "1",
             "--out",
-            str(out / "d.json"),
+            str(out / "dispatch.json"),
         ],
         "wall": ["-m", "bench.wall", *SMALL, "--repeat", "2", "--out", str(out / "wall.json")],
         "partitions": [
@@ -292,7 +313,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
         "ratio: model batch 10,000 / keyword baseline",
     ):
         assert line in classify, classify
-    assert (out / "c.json").is_file()
+    assert (out / "classify.json").is_file()
     audit = outputs["audit"]
     for line in ("audit log: 20,000 entries", "object prefix, 1 % (case:12)", "page 201: keyset",
                  "action list", "user list"):  # fmt: skip
@@ -310,14 +331,14 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
                  "heat tiles, disputes", "heat tiles, patrols", "grid panel",
                  "ratio RLS / owner (p50)"):  # fmt: skip
         assert line in rls, rls
-    assert (out / "r.json").is_file()
+    assert (out / "rls.json").is_file()
 
     perf = outputs["performance"]
     assert LOADS_DEMO in perf, perf
     for line in ("visible-case count (floor), all", "departments, 30 days", "mediation, all",
                  "ratio pandas / ours", "figures agree: True"):  # fmt: skip
         assert line in perf, perf
-    assert (out / "p.json").is_file()
+    assert (out / "performance.json").is_file()
 
     warn = outputs["warnings"]
     assert LOADS_DEMO in warn, warn
@@ -325,7 +346,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
                  "per district per week", "baseline: read the daily counts",
                  "daily job (refresh: read, statistic, store)", "ratio daily job / baseline"):  # fmt: skip
         assert line in warn, warn
-    assert (out / "wn.json").is_file()
+    assert (out / "warnings.json").is_file()
 
     dispatch = outputs["dispatch"]
     assert LOADS_DEMO in dispatch, dispatch
@@ -334,7 +355,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
                  "POST /open311/v2/requests.json", "ratio healthz / POST", "batch 10,000",
                  "removed the "):  # fmt: skip
         assert line in dispatch, dispatch
-    assert (out / "d.json").is_file()
+    assert (out / "dispatch.json").is_file()
 
     province = outputs["province"]
     for line in ("generating the small-scale city", "loaded in", "per_grid (", "heat (", "wall ("):
@@ -354,3 +375,124 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
         for line in lines:
             assert line in outputs[name], outputs[name]
         assert (out / json_out).is_file()
+
+    _summary_of_these_runs(out, tmp_path)
+
+
+# What `make bench` ends with: its JSON (all of it, as written above) summarised into a results
+# file that already holds the load test's section and a note after it, both to be kept as they are.
+LOADTEST_SECTION = (
+    "<!-- loadtest:begin -->\n## Load test with fault drills (`make loadtest`) — 2026-12-04 15:43\n\n"
+    "| action | requests | p95 ms |\n|---|---:|---:|\n| desk: open case | 226 | 606 |\n\n"
+    "- 督办 222 told done, 0 lost\n<!-- loadtest:end -->\n"
+)
+SUMMARISED = ("etl", "partitions", "map_analysis", "map_tiles", "performance", "warnings",
+              "classify", "audit", "rls", "dispatch", "wall", "reports", "wall_endurance")  # fmt: skip
+
+
+def _number(text: str) -> tuple[float, int]:
+    """The first number in a cell and its decimals (``1,426.4 ms`` → (1426.4, 1))."""
+    m = re.search(r"[-+]?[\d,]*\d(?:\.(\d+))?", text)
+    assert m, text
+    return float(m.group(0).replace(",", "")), len(m.group(1) or "")
+
+
+def _same(cell: str, value: float) -> None:
+    """The cell shows ``value`` as rounded to the cell's decimals."""
+    shown, decimals = _number(cell)
+    assert abs(shown - value) <= 0.5 * 10**-decimals + 1e-9, (cell, value)
+
+
+def _pair(cell: str) -> list[str]:
+    """``p50 / p95 ms`` → the two numbers' texts."""
+    return [part.strip() for part in cell.split(" / ")]
+
+
+def _summary_of_these_runs(out: Path, tmp_path: Path) -> None:
+    results = tmp_path / "RESULTS.md"
+    before = "# Benchmark results\n\n" + LOADTEST_SECTION + "\nA note after the sections.\n"
+    results.write_text(before, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.summary", "--out-dir", str(out), "--results", str(results)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-4000:]
+    text = results.read_text(encoding="utf-8")
+    assert text.count(LOADTEST_SECTION) == 1, text  # byte for byte
+    assert text.startswith(before.rstrip("\n")), text
+    section = text[text.index(summary.BEGIN) : text.index(summary.END)]
+
+    listed, figures = {}, {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        if len(cells) == 5 and cells[0] not in ("bench", "---"):
+            listed[cells[0]] = cells[1:]
+        elif len(cells) == 7 and cells[0] not in ("bench", "---"):
+            figures.setdefault(cells[0], {})[cells[1]] = cells[2:]
+    for name in SUMMARISED:
+        assert listed[name][0] == f"`{name}.json`", (name, listed.get(name))
+        assert listed[name][3] == "", listed[name]  # run and read, no note
+        assert figures.get(name), f"no rows for {name}:\n{section}"
+    assert "not summarised here" in listed["province"][3]
+    assert listed["etl"][2] == "small (600 cases, 396 grids)"
+    # These JSON hold every key the summary reads: no figure is missing.
+    missing = [(b, f, c[0]) for b, rows in figures.items() for f, c in rows.items()
+               if c[0].startswith(("missing", "unreadable"))]  # fmt: skip
+    assert not missing, missing
+
+    def data(name: str) -> dict:
+        return json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+
+    etl = data("etl")
+    row = figures["etl"]["whole load (COPY, checks, assignment, upsert, indexes, ANALYZE)"]
+    _same(row[0], etl["load_s"])
+    assert row[3:] == ["≤ 90 s", "yes" if etl["load_s"] <= 90 else "no"]
+    row = figures["etl"]["patrol rows, whole path vs to_postgis"]
+    _same(row[0], etl["baseline"]["rows"] / etl["baseline"]["ours_s"])
+    _same(row[2], etl["baseline"]["ratio"])
+
+    grid = data("map_analysis")["per_grid_ms"]["disputes, last 365 days"]
+    row = figures["map_analysis"]["per-grid disputes, last 365 days, p50 / p95"]
+    for cell, key in zip(_pair(row[0]), ("p50", "p95"), strict=True):
+        _same(cell, grid[key])
+    assert row[4] == ("yes" if grid["p95"] <= 150 else "no")
+
+    heat = data("map_tiles")["heat"]["disputes 30d"]["uncached_ms"]
+    row = figures["map_tiles"]["heat disputes 30d, uncached, p50 / p95"]
+    for cell, q in zip(_pair(row[0]), (50, 95), strict=True):
+        _same(cell, float(np.percentile(heat, q)))
+
+    for name, read in data("rls")["reads"].items():
+        row = figures["rls"][f"{name}, district user under RLS, p50 / p95"]
+        _same(row[2], read["ratio_p50"])
+        _same(_pair(row[0])[1], read["rls"]["p95"])
+        assert row[4] == ("yes" if read["ratio_p50"] <= 1.2 else "no")
+
+    dispatch = data("dispatch")
+    row = figures["dispatch"]["queue, city, p50 / p95"]
+    _same(_pair(row[0])[0], dispatch["queue"]["city"]["queue"]["p50"])
+    _same(row[2], dispatch["queue"]["city"]["ratio_queue_over_count_p50"])
+    row = figures["dispatch"]["Open311 POST over HTTP: rate; p50 / p95"]
+    _same(row[0], dispatch["open311"]["post"]["ok_per_s"])
+
+    wall = data("wall")[summary.WALL_COLD]
+    row = figures["wall"]["refresh, cold (snapshot built), p50 / p95"]
+    _same(_pair(row[0])[1], wall["p95"])
+    _same(row[2], data("wall")["ratio cold / warm (p50)"])
+
+    warnings = data("warnings")
+    delays = [c[0] for f, c in figures["warnings"].items() if f.startswith("detection delay")]
+    assert delays == [
+        "missed" if s["own_delay_days"] is None else f"{s['own_delay_days']} d"
+        for s in warnings["surges"]
+    ]
+    perf = data("performance")
+    _same(figures["performance"]["departments, 365 days, p50 / p95"][2],
+          perf["ratio baseline / ours, 365 days"])  # fmt: skip
+    classify = data("classify")["throughput"]["batch 10,000"]
+    _same(figures["classify"]["classification, batch 10,000, CPU"][0], classify["cpu_texts_per_s"])
+    reports = data("reports")["city: ratio format / its data read (p50)"]
+    _same(figures["reports"]["city: PDF, p50 / p95"][2], reports["pdf"])
+    audit = data("audit")["searches"]["object prefix, 1 % (case:12)"]["page"]
+    _same(_pair(figures["audit"]["search: object prefix, 1 % (case:12), one page, p50 / p95"][0])[0],
+          audit["p50"])  # fmt: skip
