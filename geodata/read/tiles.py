@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import mercantile
 import numpy as np
@@ -48,6 +49,8 @@ _REF_CELL_SHIFT = 3
 _REF_MAX_CELL_ZOOM = 10
 _REF_QUANTILE = 0.99
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# Points binned at a time into a heat tile (bounded temporaries, cache-sized masks).
+_BIN_CHUNK = 1 << 20
 
 HeatKind = Literal["disputes", "patrols"]
 HEAT_KINDS: tuple[str, ...] = ("disputes", "patrols")
@@ -107,10 +110,17 @@ def bin_world_pixels(
     ox, oy = x * TILE_SIZE - buffer, y * TILE_SIZE - buffer  # zoom-z pixels, may be < 0
     lo_x, hi_x = max(ox << shift, 0), min((ox + size) << shift, _WORLD_PX)
     lo_y, hi_y = max(oy << shift, 0), min((oy + size) << shift, _WORLD_PX)
-    inside = (gx >= lo_x) & (gx < hi_x) & (gy >= lo_y) & (gy < hi_y)
-    px = (gx[inside] >> shift).astype(np.int64) - ox
-    py = (gy[inside] >> shift).astype(np.int64) - oy
-    counts = np.bincount(py * size + px, minlength=size * size)
+    counts = np.zeros(size * size, dtype=np.int64)
+    # A chunk at a time: a year of province patrols is 20 M points, whose masks and index
+    # arrays at once took ~0.7 GB per tile in a worker (and were slower, out of cache).
+    for i in range(0, gx.size, _BIN_CHUNK):
+        cx, cy = gx[i : i + _BIN_CHUNK], gy[i : i + _BIN_CHUNK]
+        inside = (cx >= lo_x) & (cx < hi_x) & (cy >= lo_y) & (cy < hi_y)
+        if not inside.any():
+            continue
+        px = (cx[inside] >> shift).astype(np.intp) - ox
+        py = (cy[inside] >> shift).astype(np.intp) - oy
+        counts += np.bincount(py * size + px, minlength=size * size)
     return counts.reshape(size, size).astype(np.int32)
 
 
@@ -253,9 +263,10 @@ _COPY_ROW = np.dtype(
         ("visited_us", ">i8"),
     ]
 )
-# The snapshot is read one calendar month at a time (one partition of patrol_visit) into arrays
-# sized once from a count, so building it holds one month's raw rows beside the result: at
-# province scale (20 M visits) reading everything at once peaked at 4.3 GB in a worker.
+# The snapshot is read one calendar month at a time (one partition of patrol_visit, sorted on its
+# own) and decoded a few MB of COPY rows at a time into arrays sized once from a count, so building
+# it holds little beside the result: at province scale (20 M visits) reading everything at once
+# peaked at 4.3 GB in a worker.
 # Month starts in the session's time zone, as the partitions were made: one window, one partition.
 _SPAN = text(
     """
@@ -270,21 +281,59 @@ _MONTH_COPY = (
     "COPY (SELECT ST_X(geom), ST_Y(geom), visited_at FROM patrol_visit"
     " WHERE visited_at >= %s AND visited_at < %s) TO STDOUT (FORMAT binary)"
 )
-# Pixels of the GCJ-02 frame are computed this many visits at a time (bounded temporaries).
+_COPY_HEADER = len(_COPY_SIGNATURE) + 8  # signature, flags, header extension length
+_COPY_TRAILER = b"\xff\xff"
+# COPY bytes decoded at a time, and pixels of the GCJ-02 frame computed at a time (visits).
+_BATCH_BYTES = 8 << 20
 _GCJ_CHUNK = 1 << 18
 
 
-def _copy_rows(raw: Any, start: datetime, end: datetime) -> npt.NDArray[np.void]:
-    """The visits in [start, end) as binary COPY rows (one numpy view over the bytes)."""
+def _rows_of(buf: bytes) -> npt.NDArray[np.void]:
+    rows = np.frombuffer(buf, dtype=_COPY_ROW)
+    if rows.size and not (
+        (rows["nfields"] == 3).all()
+        and (rows["len_x"] == 8).all()
+        and (rows["len_y"] == 8).all()
+        and (rows["len_t"] == 8).all()
+    ):
+        raise RuntimeError("unexpected binary COPY layout for patrol_visit")
+    return rows
+
+
+def decode_copy_rows(chunks: Iterable[bytes]) -> Iterator[npt.NDArray[np.void]]:
+    """Rows of a binary COPY of (lon, lat, visited_at) from its byte chunks, cut anywhere,
+    a few MB at a time (numpy views); ``RuntimeError`` on any other layout."""
     # Binary COPY of three fixed-width columns parses with one numpy view: about half the time
     # of fetching rows through the driver.
-    with raw.cursor() as cur, cur.copy(_MONTH_COPY, (start, end)) as copy:
-        buf = b"".join(bytes(chunk) for chunk in copy)
-    header = len(_COPY_SIGNATURE) + 8
-    if not buf.startswith(_COPY_SIGNATURE) or (len(buf) - header - 2) % _COPY_ROW.itemsize:
+    width = _COPY_ROW.itemsize
+    pending: list[bytes] = []
+    size = 0
+    rest = b""
+    header_seen = False
+
+    def take(buf: bytes) -> bytes:
+        nonlocal header_seen
+        if header_seen:
+            return buf
+        if len(buf) < _COPY_HEADER or not buf.startswith(_COPY_SIGNATURE):
+            raise RuntimeError("unexpected binary COPY layout for patrol_visit")
+        header_seen = True
+        return buf[_COPY_HEADER:]
+
+    for chunk in chunks:
+        pending.append(bytes(chunk))
+        size += len(chunk)
+        if size < _BATCH_BYTES:
+            continue
+        buf = take(rest + b"".join(pending))
+        pending, size = [], 0
+        whole = len(buf) // width * width
+        rest = buf[whole:]
+        yield _rows_of(buf[:whole])
+    buf = take(rest + b"".join(pending))
+    if not buf.endswith(_COPY_TRAILER) or (len(buf) - len(_COPY_TRAILER)) % width:
         raise RuntimeError("unexpected binary COPY layout for patrol_visit")
-    n = (len(buf) - header - 2) // _COPY_ROW.itemsize
-    return np.frombuffer(buf, dtype=_COPY_ROW, offset=header, count=n)
+    yield _rows_of(buf[: len(buf) - len(_COPY_TRAILER)])
 
 
 def _load_patrol_snapshot(conn: Connection, version: int) -> PatrolSnapshot:
@@ -298,16 +347,20 @@ def _load_patrol_snapshot(conn: Connection, version: int) -> PatrolSnapshot:
     if total:
         raw = conn.connection.driver_connection
         for start, end in zip(months, months[1:], strict=False):
-            rows = _copy_rows(raw, start, end)
-            k = rows.size
-            if n + k > visited.size:  # visits written since the count: grow in place
-                for a in (visited, gx, gy):
-                    a.resize(n + k, refcheck=False)
-            order = np.argsort(rows["visited_us"], kind="stable")
-            visited[n : n + k] = rows["visited_us"][order]
-            gx[n : n + k], gy[n : n + k] = world_pixels(rows["lon"][order], rows["lat"][order])
-            n += k
-            del rows, order
+            first = n
+            with raw.cursor() as cur, cur.copy(_MONTH_COPY, (start, end)) as copy:
+                for rows in decode_copy_rows(copy):
+                    k = rows.size
+                    if n + k > visited.size:  # visits written since the count: grow in place
+                        for a in (visited, gx, gy):
+                            a.resize(n + k, refcheck=False)
+                    visited[n : n + k] = rows["visited_us"]
+                    gx[n : n + k], gy[n : n + k] = world_pixels(rows["lon"], rows["lat"])
+                    n += k
+            # Each month sorted alone: the months come in order, so the whole is sorted.
+            order = np.argsort(visited[first:n], kind="stable")
+            for a in (visited, gx, gy):
+                a[first:n] = a[first:n][order]
     for a in (visited, gx, gy):
         if a.size != n:  # visits deleted since the count
             a.resize(n, refcheck=False)

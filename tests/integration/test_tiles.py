@@ -315,14 +315,18 @@ _LATE_VISITS = """
 """
 
 
+@pytest.mark.parametrize("batch_bytes", [8 << 20, 1000])
 def test_til014_patrol_snapshot_holds_every_visit_in_time_order(
     engine,  # noqa: ANN001
     demo_db,  # noqa: ANN001
     monkeypatch,  # noqa: ANN001
+    batch_bytes: int,
 ) -> None:
     """Read month by month, the snapshot is every visit of the table (time and pixel of each,
     by SQL), sorted by time, in both frames; windows count what SQL counts, month edges too."""
     monkeypatch.setattr(geotiles, "_GCJ_CHUNK", 700)  # many chunks for the GCJ-02 frame
+    # 1000 bytes: COPY decoded in many batches, rows split across them.
+    monkeypatch.setattr(geotiles, "_BATCH_BYTES", batch_bytes)
     cache.clear()
     with engine.connect() as c, c.begin() as tx:
         months = (

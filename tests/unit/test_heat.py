@@ -93,6 +93,24 @@ def test_hea005_points_in_the_buffer_count_and_the_rest_do_not() -> None:
     assert counts[B + 100, B + 128] == counts[B + 100, B + 258] == counts[B + 255, B - 3] == 1
 
 
+def test_hea005b_binning_in_chunks_counts_what_one_pass_counts(monkeypatch) -> None:  # noqa: ANN001
+    """Chunk edges lose or double nothing: counts equal a hand count of the same points."""
+    rng = np.random.default_rng(11)
+    z, x, y = 11, 1658, 766
+    shift = geotiles.WORLD_ZOOM - z
+    # Points over this tile, its buffer and beyond, many on the same pixels.
+    gx = ((x * 256 + rng.integers(-40, 300, 5000)) << shift).astype(np.uint32)
+    gy = ((y * 256 + rng.integers(-40, 300, 5000)) << shift).astype(np.uint32)
+    want = np.zeros((SIZE, SIZE), dtype=np.int64)
+    for px, py in zip((gx >> shift) - (x * 256 - B), (gy >> shift) - (y * 256 - B), strict=True):
+        if 0 <= px < SIZE and 0 <= py < SIZE:
+            want[int(py), int(px)] += 1
+    monkeypatch.setattr(geotiles, "_BIN_CHUNK", 333)  # 16 chunks, the last one short
+    got = geotiles.bin_world_pixels(gx, gy, z, x, y, B)
+    assert 0 < want.sum() < 5000
+    assert np.array_equal(got, want)
+
+
 def test_hea006_world_pixels_agree_with_mercantile_tiles() -> None:
     rng = np.random.default_rng(3)
     lon, lat = rng.uniform(110.5, 112.3, 500), rng.uniform(39.6, 41.4, 500)
@@ -147,3 +165,41 @@ def test_hea009_legend_stops_and_keys() -> None:
         assert at[0] == 0 and at[-1] == 1 and at == sorted(at)
     with pytest.raises(ValueError):
         heat.legend("people")
+
+
+def _copy_stream(rows: list[tuple[float, float, int]]) -> bytes:
+    """A binary COPY of (float8, float8, timestamptz) rows, as PostgreSQL writes it."""
+    import struct
+
+    out = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+    for lon, lat, us in rows:
+        out += struct.pack(">hididiq", 3, 8, lon, 8, lat, 8, us)
+    return out + struct.pack(">h", -1)
+
+
+def test_hea011_copy_rows_decode_however_the_bytes_are_cut(monkeypatch) -> None:  # noqa: ANN001
+    rng = np.random.default_rng(5)
+    rows = [(111 + rng.random(), 40 + rng.random(), int(i * 1_000_003)) for i in range(500)]
+    stream = _copy_stream(rows)
+    monkeypatch.setattr(geotiles, "_BATCH_BYTES", 100)  # many batches, rows cut across them
+    for cut in (1, 7, 34, 35, 1000, len(stream)):
+        chunks = [stream[i : i + cut] for i in range(0, len(stream), cut)]
+        got = np.concatenate(list(geotiles.decode_copy_rows(chunks)))
+        assert got.size == 500
+        assert got["visited_us"].tolist() == [r[2] for r in rows]
+        assert np.array_equal(got["lon"], [r[0] for r in rows])
+        assert np.array_equal(got["lat"], [r[1] for r in rows])
+    # No rows at all: the header and the trailer only.
+    assert sum(b.size for b in geotiles.decode_copy_rows([_copy_stream([])])) == 0
+
+
+def test_hea012_a_copy_of_another_layout_is_refused() -> None:
+    good = _copy_stream([(111.5, 40.5, 7)])
+    for bad in (
+        good[:-2],  # no trailer
+        good[:-3] + good[-2:],  # a row cut short
+        b"NOTCOPY" + good[7:],  # no signature
+        good.replace(b"\x00\x03\x00\x00\x00\x08", b"\x00\x02\x00\x00\x00\x08", 1),  # 2 fields
+    ):
+        with pytest.raises(RuntimeError, match="unexpected binary COPY layout"):
+            list(geotiles.decode_copy_rows([bad]))
