@@ -203,3 +203,24 @@ def test_hea012_a_copy_of_another_layout_is_refused() -> None:
     ):
         with pytest.raises(RuntimeError, match="unexpected binary COPY layout"):
             list(geotiles.decode_copy_rows([bad]))
+
+
+@pytest.mark.parametrize("spread", [3, 1 << 15])  # a dense grid of cells, and a sorted count
+def test_hea013_reference_is_the_quantile_of_occupied_cells(monkeypatch, spread: int) -> None:  # noqa: ANN001
+    """By hand: 199 cells with one point and one with 101 → the 99th percentile ("higher", of
+    200 values: the 199th smallest) is 1; with ten cells of 101 it is 101. Chunk edges change
+    nothing."""
+    shift = 10
+    monkeypatch.setattr(geotiles, "_BIN_CHUNK", 37)
+
+    def points(cells: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        xs = [(cx * spread << shift) + k % 7 for cx, cy, n in cells for k in range(n)]
+        ys = [(cy * spread << shift) + k % 5 for cx, cy, n in cells for k in range(n)]
+        return np.array(xs, dtype=np.uint32), np.array(ys, dtype=np.uint32)
+
+    few = [(i % 10, i // 10, 1) for i in range(199)] + [(30, 30, 101)]
+    many = [(i % 10, i // 10, 1) for i in range(190)] + [(30 + i, 30, 101) for i in range(10)]
+    assert geotiles._occupied_cell_quantile(*points(few), shift) == 1.0
+    assert geotiles._occupied_cell_quantile(*points(many), shift) == 101.0
+    empty = np.array([], dtype=np.uint32)
+    assert geotiles._occupied_cell_quantile(empty, empty, shift) == 0.0
