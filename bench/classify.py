@@ -145,7 +145,8 @@ def main() -> None:
 
     engine = make_engine(Settings(), bench_url(MAP_BENCH_DATABASE))
     ensure_demo(engine, args.scale, args.seed)
-    figures: dict[str, Any] = {"machine": platform.platform(), "cpus": os.cpu_count()}
+    figures: dict[str, Any] = {"scale": args.scale, "seed": args.seed,
+                               "machine": platform.platform(), "cpus": os.cpu_count()}  # fmt: skip
     figures["sklearn"] = sklearn.__version__
 
     # 1. Training, as `zongzhi classify train`.

@@ -19,6 +19,8 @@ MAP_BENCH_DATABASE = "zongzhi_map_bench"
 # ``zongzhi demo load``'s default seed: the bench city is the demo city.
 DEFAULT_SEED = 20261128
 SCALES = ("small", "full")
+# bench.audit's synthetic log per --scale (it has no demo): entries.
+AUDIT_LOG_ROWS = {"small": 20_000, "full": 2_000_000}
 
 
 def add_scale_arguments(ap: argparse.ArgumentParser) -> None:

@@ -506,9 +506,9 @@ def main() -> None:
     place = _place(owner)
     load = os.getloadavg()
     figures: dict[str, Any] = {
-        "machine": platform.platform(), "cpus": os.cpu_count(), "scale": args.scale,
-        "load_average_at_start": [round(x, 2) for x in load], "cases": place["cases"],
-        "open_cases": place["open"],
+        "scale": args.scale, "seed": args.seed, "machine": platform.platform(),
+        "cpus": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in load],
+        "cases": place["cases"], "open_cases": place["open"], "grids": place["grids"],
     }  # fmt: skip
     print(
         f"machine: {os.cpu_count()} cores, load average {load[0]:.1f}; {args.scale}-scale demo:"

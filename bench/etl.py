@@ -271,6 +271,8 @@ def main() -> None:
     out.write_text(
         json.dumps(
             {
+                "scale": args.scale,
+                "seed": args.seed,
                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                 "generate_s": t_generate,
                 "load_s": t_load,

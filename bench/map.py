@@ -2,6 +2,7 @@
 
     python -m bench.map [--repeat 30] [--skip-tiles] [--skip-analysis]
                         [--scale full|small] [--seed N] [--tile-zooms 9-14] [--out-dir bench/out]
+                        [--out <out-dir>/map.json]
 
 1. Drill steps city → district → township → community → grid along the busiest path: the server
    work of one step (area lookup, path, filtered summary, per-child values) p50/p95, and the
@@ -16,17 +17,23 @@ embedded cluster's ``zongzhi_map_bench``, loaded with the demo at ``--scale`` (f
 ``--scale small`` with a small ``--repeat`` and one tile zoom is a quick run that only shows the
 bench works (tests/integration/test_bench_smoke.py). --scale, --seed, --tile-zooms, --out-dir
 and --repeat (when given) are passed on to the two benches it runs; it exits non-zero when one of
-them fails.
+them fails. The figures of 1. go to ``--out`` (JSON, before the two benches run): the scale and
+seed asked, the grids and disputes found, each drill step, the filtered city step and the
+geometry per view.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import geobuf
 from sqlalchemy import Connection, text
@@ -79,6 +86,9 @@ def main() -> None:
     ap.add_argument("--skip-analysis", action="store_true")
     ap.add_argument("--tile-zooms", default="9-14", help="bench.map_tiles --zooms")
     ap.add_argument("--out-dir", default="bench/out", help="where the two benches write JSON")
+    ap.add_argument(
+        "--out", default=None, help="the drill steps' JSON (default <out-dir>/map.json)"
+    )
     add_scale_arguments(ap)
     args = ap.parse_args()
 
@@ -86,14 +96,23 @@ def main() -> None:
     engine = make_engine(Settings(), url)
     ensure_demo(engine, args.scale, args.seed)
     repeat = 30 if args.repeat is None else args.repeat
+    figures: dict[str, Any] = {
+        "scale": args.scale,
+        "seed": args.seed,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "repeat": repeat,
+    }
 
     with engine.connect() as conn:
         grids = conn.execute(text("SELECT count(*) FROM grid")).scalar()
         disputes = conn.execute(text("SELECT count(*) FROM dispute")).scalar()
+        figures["sizes"] = {"grid": grids, "dispute": disputes}
         print(f"database: {grids:,} grids, {disputes:,} disputes")
         path = busiest_path(conn)
         print("\n1. drill steps (server work of one step; filters: last year, per 1,000 residents)")
         print(f"   {'level':<10} {'children':>8} {'p50 ms':>8} {'p95 ms':>8} {'geometry':>10}")
+        steps: list[dict[str, Any]] = []
+        figures["drill"] = steps
         for code, level in path:
             children = (
                 0
@@ -101,10 +120,15 @@ def main() -> None:
                 else len(queries.child_area_stats(conn, code, level, queries.DisputeFilter()))
             )
             p50, p95 = p50_p95(lambda c=code, lv=level: step(conn, c, lv, MapFilters()), repeat)
-            size = "—" if level == "grid" else f"{geometry_bytes(conn, code, level) / 1024:.0f} KB"
+            view = None if level == "grid" else geometry_bytes(conn, code, level)
+            size = "—" if view is None else f"{view / 1024:.0f} KB"
             print(f"   {level:<10} {children:>8} {p50:>8.1f} {p95:>8.1f} {size:>10}")
+            steps.append({"level": level, "code": code, "children": children, "p50": p50,
+                          "p95": p95, "geometry_bytes": view})  # fmt: skip
         narrow = MapFilters(period="30d", risks=("high",), sources=("hotline", "police"))
         p50, p95 = p50_p95(lambda: step(conn, path[0][0], "city", narrow), repeat)
+        figures["city_filtered"] = {"filters": "30d, high risk, hotline + police",
+                                    "p50": p50, "p95": p95}  # fmt: skip
         print(
             f"   city step with 30d + high risk + two sources: p50 {p50:.1f} ms, p95 {p95:.1f} ms"
         )
@@ -123,12 +147,19 @@ def main() -> None:
             )
         ).scalars()
         sizes["community"] = [geometry_bytes(conn, c, "community") for c in communities]
+        figures["geometry"] = {}
         for level, values in sizes.items():
             print(
                 f"   {level:<10} views {len(values):>4}  median {statistics.median(values) / 1024:7.1f} KB"
                 f"  max {max(values) / 1024:7.1f} KB"
             )
+            figures["geometry"][level] = {"views": len(values),
+                                          "median_bytes": statistics.median(values),
+                                          "max_bytes": max(values)}  # fmt: skip
     engine.dispose()
+    out = Path(args.out or os.path.join(args.out_dir, "map.json"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
     env = {**os.environ, "ZONGZHI_BENCH_DATABASE_URL": url}
     common = ["--scale", args.scale, "--seed", str(args.seed)]

@@ -197,6 +197,8 @@ def main() -> None:
     path.write_text(
         json.dumps(
             {
+                "scale": args.scale,
+                "seed": args.seed,
                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                 "sizes": sizes,
                 "now": now.isoformat(),

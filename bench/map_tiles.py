@@ -325,7 +325,11 @@ def main() -> None:
     out.write_text(
         json.dumps(
             {
+                "scale": args.scale,
+                "seed": args.seed,
                 "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "cases": disputes,
+                "patrol_visits": patrols,
                 "tiles": len(tiles),
                 "heat": heat_results,
                 "mvt": mvt_results,

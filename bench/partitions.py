@@ -148,7 +148,19 @@ def main() -> None:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({**made, "figures": figures, "same": same}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "scale": args.scale,
+                "seed": args.seed,
+                "copies": args.copies,
+                **made,
+                "figures": figures,
+                "same": same,
+            },
+            indent=2,
+        )  # fmt: skip
+    )
     print(f"figures written to {out}")
 
 

@@ -105,7 +105,7 @@ def main() -> None:  # noqa: PLR0915 — one linear report
     owner = make_engine(Settings(), bench_url(PERF_BENCH_DATABASE))
     ensure_demo(owner, args.scale, args.seed)
     app = make_engine(Settings(), bench_app_url(PERF_BENCH_DATABASE))
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"scale": args.scale, "seed": args.seed}
     with owner.connect() as c:
         city = c.execute(text("SELECT code FROM admin_area WHERE level = 'city'")).scalar()
         sizes = c.execute(
@@ -121,6 +121,7 @@ def main() -> None:  # noqa: PLR0915 — one linear report
                 " FROM dispute WHERE reporter_phone IS NOT NULL ORDER BY id LIMIT 1"
             )
         ).first()
+    figures["cases"] = sizes[0]
     print(
         f"database: {sizes[0]:,} cases ({sizes[1]:,} handed over, {sizes[2]:,} to mediation),"
         f" {sizes[3]} departments, {sizes[4]} mediation rooms; city-wide scope, app role"

@@ -88,8 +88,11 @@ def main() -> None:  # noqa: PLR0915 — one linear report
         return run
 
     figures: dict[str, Any] = {
+        "scale": args.scale,
+        "seed": args.seed,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "period": [start.isoformat(), end.isoformat()],
+        "cases in the period": {},
     }
     header = f"{'':<44}{'first':>9}{'p50':>9}{'p95':>9}{'size':>12}"
     for label, code, name in (("district", district, district_name), ("city", city, city_name)):
@@ -98,6 +101,7 @@ def main() -> None:  # noqa: PLR0915 — one linear report
             apply_scope(conn, scope)
             _, level = area_of(conn, code)
             cases = gather(conn, request).kpis["cases"]
+        figures["cases in the period"][label] = cases
         print(f"\n{label}: {name} ({code}), {cases:,} cases in the period;"
               f" {args.repeat} runs each (ms)")  # fmt: skip
         print(header)

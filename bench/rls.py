@@ -162,6 +162,9 @@ def main() -> None:
         json.dumps(
             {
                 "scale": args.scale,
+                "seed": args.seed,
+                "grids": sizes[0],
+                "cases": sizes[1],
                 "district": district,
                 "grid": grid,
                 "tiles": len(tiles),

@@ -10,6 +10,11 @@ then one table — bench | figure | value | baseline | ratio | target | met — 
 bench/README.md quotes. A bench whose JSON is missing is listed as not run; a figure whose key is
 missing from its JSON is listed as missing, never left out. It measures nothing itself.
 
+The scale is the one each bench recorded (its ``--scale``, and ``--seed`` when not the default),
+with the sizes it found: a bench measures a database that already holds data as it is, so when
+those sizes are another scale's the cell says so. A JSON that recorded no scale (an older bench)
+gets a guess from its sizes, labelled ``guess:``.
+
 The targets are the issues' (the benches print the same); they are stated for full scale, so at
 small scale "met" says little.
 """
@@ -27,14 +32,16 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import write_section
+from bench.common import AUDIT_LOG_ROWS, DEFAULT_SEED, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 MISSING, UNREADABLE = "missing", "unreadable"
-# The demo's sizes per scale (bench/README.md), to name the scale a JSON's sizes belong to.
+# The demo's sizes per scale (bench/README.md), to name the scale a JSON's sizes belong to (the
+# grids are the default seed's; the cases are the same whatever the seed).
 KNOWN_GRIDS = {396: "small", 6158: "full", 30790: "province"}
 KNOWN_CASES = {600: "small", 26000: "full"}
+KNOWN_LOG_ROWS = {rows: scale for scale, rows in AUDIT_LOG_ROWS.items()}
 
 
 class Missing(LookupError):
@@ -173,19 +180,38 @@ class Table:
 # -- the extractors: one per bench, reading what that bench writes -----------------------------
 
 
-def _scale(grids: Any = None, cases: Any = None) -> str:
-    """The scale that these sizes are (the demo's), with the sizes."""
-    sizes = []
+def _count(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _demo(grids: Any = None, cases: Any = None) -> tuple[str | None, list[str]]:
+    """The demo scale these sizes are (None when they are no known scale's), and the sizes."""
+    sizes: list[str] = []
     label = None
-    if isinstance(cases, int | float):
+    if _count(cases):
         sizes.append(f"{cases:,.0f} cases")
         label = KNOWN_CASES.get(int(cases))
-    if isinstance(grids, int | float):
+    if _count(grids):
         sizes.append(f"{grids:,.0f} grids")
         label = KNOWN_GRIDS.get(int(grids), label)
-    if not sizes:
-        return "not recorded"
-    return f"{label or 'other'} ({', '.join(sizes)})"
+    return label, sizes
+
+
+def _measured(data: Any, found: str | None, sizes: list[str]) -> str:
+    """The scale cell: the ``scale`` (and a ``seed`` other than the default) the bench recorded,
+    with the sizes it found — named another scale's when they are; without a recorded scale (an
+    older JSON), a guess from the sizes, labelled so."""
+    what = ", ".join(sizes)
+    recorded = _opt(data, "scale")
+    if isinstance(recorded, str):
+        seed = _opt(data, "seed")
+        asked = recorded if seed is None or seed == DEFAULT_SEED else f"{recorded}, seed {seed}"
+        if found is not None and found != recorded:
+            return f"{found} by its sizes ({what}); --scale {asked} asked"
+        return f"{asked} ({what})" if what else asked
+    if found is not None:
+        return f"guess: {found} ({what}; no scale recorded)"
+    return f"not recorded ({what})" if what else "not recorded"
 
 
 def _opt(data: Any, *path: str) -> Any:
@@ -230,7 +256,7 @@ def etl(t: Table) -> str:
 
     t.row("patrol rows from a GeoPackage, ours vs geopandas pipeline", pipeline)
     kinds = _opt(d, "report", "kinds") or {}
-    return _scale(_opt(kinds, "grids", "read"), _opt(kinds, "disputes", "read"))
+    return _measured(d, *_demo(_opt(kinds, "grids", "read"), _opt(kinds, "disputes", "read")))
 
 
 def partitions(t: Table) -> str:
@@ -240,10 +266,50 @@ def partitions(t: Table) -> str:
                       baseline=("plain", ("figures", "bench_flat", name)),
                       ours="partitioned")  # fmt: skip
     t.row("same answers from both tables", lambda: (yes(get(d, "same") is True),))
-    rows, parts = _opt(d, "rows"), _opt(d, "partitions")
-    if rows is None:
-        return "not recorded"
-    return f"not recorded ({rows:,} cases in each table, {parts} yearly partitions)"
+    rows, parts, copies = _opt(d, "rows"), _opt(d, "partitions"), _opt(d, "copies")
+    if not _count(rows):
+        return _measured(d, None, [])
+    if not _count(copies) or copies < 1:  # an older JSON: the demo's cases are not known
+        return _measured(d, None, [f"{rows:,} cases in each table", f"{parts} yearly partitions"])
+    # Each table holds ``copies`` copies of the demo's cases.
+    found, sizes = _demo(cases=rows / copies)
+    return _measured(d, found, [f"{sizes[0]} × {copies:,} copies in each table",
+                                f"{parts} yearly partitions"])  # fmt: skip
+
+
+GEOMETRY_LIMIT = 1024 * 1024  # bytes of one view's geometry (geobuf): ≤ 1 MB
+
+
+def map_drill(t: Table) -> str:
+    """bench.map's own figures: the drill steps along the busiest path, the city step under a
+    narrow filter, and the geometry a view downloads."""
+    d = t.data
+    steps = t.each("drill steps", lambda: get(d, "drill"))
+    for s in steps:
+        level, children = s.get("level", "?"), s.get("children")
+        shown = f" ({children:,} children)" if level != "grid" and _count(children) else ""
+        t.row(f"drill step, {level}{shown}, p50 / p95", lambda s=s: (p50_p95(s),))
+
+    def filtered() -> Cells:
+        city = next((s for s in steps if s.get("level") == "city"), None)
+        if city is None:
+            raise Missing("drill → city")
+        ratio = num(d, "city_filtered", "p50") / num(city, "p50")
+        return (p50_p95(d, "city_filtered"), f"no filter: {p50_p95(city)}",
+                times(ratio, "filtered / unfiltered, p50"))  # fmt: skip
+
+    t.row("drill step, city, 30 d + high risk + two sources, p50 / p95", filtered)
+    for level in t.each("geometry per view", lambda: get(d, "geometry")):
+
+        def geometry(level: str = level) -> Cells:
+            g = ("geometry", level)
+            top, views = num(d, *g, "max_bytes"), num(d, *g, "views")
+            return (f"{num(d, *g, 'median_bytes') / 1024:,.1f} / {top / 1024:,.1f} KB over"
+                    f" {views:,.0f} view{'' if views == 1 else 's'}", "", "", "≤ 1 MB per view",
+                    yes(top <= GEOMETRY_LIMIT))  # fmt: skip
+
+        t.row(f"geometry per {level} view (geobuf), median / max", geometry)
+    return _measured(d, *_demo(_opt(d, "sizes", "grid"), _opt(d, "sizes", "dispute")))
 
 
 PER_GRID = (
@@ -272,7 +338,7 @@ def map_analysis(t: Table) -> str:
     t.row("counts agree with geopandas on grids", lambda: (f"{num(d, 'baseline', 'agree'):,.0f}",
           "", "", f"all {num(d, 'sizes', 'grid'):,.0f}",
           yes(num(d, "baseline", "agree") == num(d, "sizes", "grid"))))  # fmt: skip
-    return _scale(_opt(d, "sizes", "grid"), _opt(d, "sizes", "dispute"))
+    return _measured(d, *_demo(_opt(d, "sizes", "grid"), _opt(d, "sizes", "dispute")))
 
 
 def map_tiles(t: Table) -> str:
@@ -310,8 +376,9 @@ def map_tiles(t: Table) -> str:
                     times(base / ours, "tipg / ours, p50"))  # fmt: skip
 
         t.row("grid tiles over HTTP, ours uncached vs tipg, p50 / p95", tipg)
+    found, sizes = _demo(cases=_opt(d, "cases"))
     tiles = _opt(d, "tiles")
-    return "not recorded" if tiles is None else f"not recorded ({tiles:,} tiles)"
+    return _measured(d, found, sizes + ([f"{tiles:,} tiles"] if _count(tiles) else []))
 
 
 def performance(t: Table) -> str:
@@ -321,7 +388,7 @@ def performance(t: Table) -> str:
         t.p50_p95_row(f"mediation, {period}", (f"mediation, {period}",))
     for label in ("hit", "miss"):
         t.p50_p95_row(f"guide lookup, {label}", (f"guide lookup, {label}",))
-    return "not recorded"
+    return _measured(t.data, *_demo(cases=_opt(t.data, "cases")))
 
 
 def warnings(t: Table) -> str:
@@ -341,8 +408,14 @@ def warnings(t: Table) -> str:
     t.p50_p95_row("daily job (refresh: read, statistic, store)",
                   ("daily job (refresh: read, statistic, store)",), target_ms=2000,
                   baseline=("read the daily counts", ("baseline: read the daily counts",)))  # fmt: skip
-    n = len(d["surges"]) if isinstance(d.get("surges"), list) else None
-    return "not recorded" if n is None else f"not recorded ({n} planted surges)"
+    # The demo as the bench found it in the database (its seed may not be the one asked).
+    found, sizes = _opt(d, "demo", "scale"), []
+    seed, asked = _opt(d, "demo", "seed"), _opt(d, "seed")
+    if seed is not None and seed != asked:
+        sizes.append(f"demo seed {seed}")
+    if isinstance(d.get("surges"), list):
+        sizes.append(f"{len(d['surges'])} planted surges")
+    return _measured(d, found, sizes)
 
 
 def classify(t: Table) -> str:
@@ -379,15 +452,12 @@ def classify(t: Table) -> str:
         )
 
     t.row("classification, batch 10,000 vs keyword match, wall", keyword)
-    return _classify_scale(_opt(d, "training", "cases"))
-
-
-def _classify_scale(cases: Any) -> str:
-    if not isinstance(cases, int):
-        return "not recorded"
+    cases = _opt(d, "training", "cases")
+    if not _count(cases):
+        return _measured(d, None, [])
     # The demo's cases with a text (a few have none): about 600 small, 26,000 full.
-    label = "small" if cases <= 600 else "full" if 25_000 <= cases <= 26_000 else "other"
-    return f"{label} ({cases:,} labelled cases)"
+    found = "small" if cases <= 600 else "full" if 25_000 <= cases <= 26_000 else None
+    return _measured(d, found, [f"{cases:,} labelled cases"])
 
 
 def audit(t: Table) -> str:
@@ -407,7 +477,10 @@ def audit(t: Table) -> str:
                   baseline=("SELECT DISTINCT", ("actions", "distinct")), inverse=True)  # fmt: skip
     t.p50_p95_row("user list with last sign-in", ("user_list",))
     rows = _opt(d, "log_rows")
-    return "not recorded" if rows is None else f"{rows:,} log entries (full: 2,000,000)"
+    if not _count(rows):
+        return _measured(d, None, [])
+    # Its own synthetic log, not the demo: entries per scale (bench.common.AUDIT_LOG_ROWS).
+    return _measured(d, KNOWN_LOG_ROWS.get(int(rows), "other"), [f"{rows:,} log entries"])
 
 
 def rls(t: Table) -> str:
@@ -420,8 +493,10 @@ def rls(t: Table) -> str:
                     times(r, "RLS / owner, p50"), "≤ 1.2×", yes(r <= 1.2))  # fmt: skip
 
         t.row(f"{name}, district user under RLS, p50 / p95", read)
-    scale = _opt(d, "scale")
-    return "not recorded" if scale is None else f"{scale} (district {d.get('district', '?')})"
+    found, sizes = _demo(_opt(d, "grids"), _opt(d, "cases"))
+    if _opt(d, "district") is not None:
+        sizes.append(f"district {d['district']}")
+    return _measured(d, found, sizes)
 
 
 def dispatch(t: Table) -> str:
@@ -455,10 +530,7 @@ def dispatch(t: Table) -> str:
                 times(ours / one, "batch / single, rate"), "≥ 2,000 texts/s", yes(ours >= 2000))  # fmt: skip
 
     t.row("classification, batch 10,000, wall", batch)
-    scale, cases = _opt(d, "scale"), _opt(d, "cases")
-    if scale is None:
-        return _scale(cases=cases)
-    return f"{scale} ({cases:,} cases)" if isinstance(cases, int) else scale
+    return _measured(d, *_demo(_opt(d, "grids"), _opt(d, "cases")))
 
 
 WALL_COLD, WALL_WARM = "cold (cache cleared: snapshot built)", "warm (shared cache hit)"
@@ -471,7 +543,7 @@ def wall(t: Table) -> str:
     t.p50_p95_row("refresh, warm (shared cache hit)", (WALL_WARM,), target_ms=300)
     t.row("bytes per refresh", lambda: (f"{num(d, WALL_WARM, 'bytes') / 1024:,.1f} KB", "", "",
           "≤ 100 KB", yes(num(d, WALL_WARM, "bytes") <= 100 * 1024)))  # fmt: skip
-    return _scale(cases=_opt(d, "cases"))
+    return _measured(d, *_demo(cases=_opt(d, "cases")))
 
 
 def reports(t: Table) -> str:
@@ -482,7 +554,8 @@ def reports(t: Table) -> str:
             t.p50_p95_row(f"{label}: {fmt.upper()}", (f"{label}: {fmt}",),
                           target_ms=limit_s * 1000 if fmt == "pdf" else None,
                           baseline=baseline, ours=fmt.upper())  # fmt: skip
-    return "not recorded"
+    city = _opt(t.data, "cases in the period", "city")
+    return _measured(t.data, None, [f"{city:,} cases in the period"] if _count(city) else [])
 
 
 def wall_endurance(t: Table) -> str:
@@ -498,14 +571,16 @@ def wall_endurance(t: Table) -> str:
     t.row("DOM nodes, end vs start", lambda: (f"{num(d, 'change', 'nodes'):+,.0f}",))
     t.row("refreshes landed / failed", lambda: (
         f"{num(d, 'refreshes'):,.0f} / {num(d, 'failed'):,.0f} in {num(d, 'seconds'):,.0f} s",))  # fmt: skip
-    return "not recorded"
+    return _measured(d, None, [])
 
 
-# ``make bench``'s benches in its order (bench.map writes map_analysis.json and map_tiles.json),
-# then the ones run by hand that have a figure to show here.
+# ``make bench``'s benches in its order (bench.map writes map.json, its drill steps, and runs the
+# two that write map_analysis.json and map_tiles.json), then the ones run by hand that have a
+# figure to show here.
 EXTRACTORS: dict[str, Callable[[Table], str]] = {
     "etl": etl,
     "partitions": partitions,
+    "map": map_drill,
     "map_analysis": map_analysis,
     "map_tiles": map_tiles,
     "performance": performance,
@@ -592,8 +667,9 @@ def markdown(benches: list[Bench], rows: list[Row], out_dir: Path, now: datetime
         f" bench, at the file's time below). Machine: {os.cpu_count()} cores, load average"
         f" {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) when the summary was"
         f" written. The targets are stated for full scale: at small scale a run only shows that"
-        f" the bench works. {len(ran)} benches summarised; the figures and what they mean:"
-        f" bench/README.md. bench.map's drill steps are printed only (no JSON), so not here.",
+        f" the bench works. The scale is the --scale each bench recorded, with the sizes it found"
+        f" (a guess from the sizes, marked so, when its JSON recorded none). {len(ran)} benches"
+        f" summarised; the figures and what they mean: bench/README.md.",
         "",
         "| bench | JSON | written | scale | note |",
         "|---|---|---|---|---|",

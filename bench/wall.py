@@ -98,8 +98,11 @@ def main() -> None:
         refresh()
 
     figures: dict[str, Any] = {
+        "scale": args.scale,
+        "seed": args.seed,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "cases": cases,
+        "patrol_visits": visits,
     }
     print(
         f"\n{args.repeat} refreshes each (ms){'':<26}{'p50':>8}{'p95':>8}{'max':>8}{'bytes':>10}{'sent':>8}"

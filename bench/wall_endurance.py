@@ -180,6 +180,7 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
+        "scale": args.scale, "seed": args.seed,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "refresh_s": args.refresh_s, "seconds": elapsed, "refreshes": counts["refreshes"],
         "failed": counts["failed"], "samples": samples, "change": change,

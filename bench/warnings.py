@@ -134,7 +134,7 @@ def main() -> None:  # noqa: PLR0915 — one linear report
 
     engine = make_engine(Settings(), bench_url(WARNING_BENCH_DATABASE))
     ensure_demo(engine, args.scale, args.seed)
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"scale": args.scale, "seed": args.seed}
     with engine.connect() as conn:
         cfg = demo_config(conn, args.scale)
         as_of = cfg.as_of
@@ -146,8 +146,11 @@ def main() -> None:  # noqa: PLR0915 — one linear report
         districts = conn.execute(
             text("SELECT count(*) FROM admin_area WHERE level = 'district'")
         ).scalar()
+        # The demo as found in the database (measured as it is, whatever --scale and --seed say).
+        figures["demo"] = {"scale": "full" if cfg.totals else "small", "seed": cfg.seed,
+                           "as_of": as_of.isoformat(), "districts": districts}  # fmt: skip
         print(
-            f"demo seed {cfg.seed}, as_of {as_of} ({'full' if cfg.totals else 'small'} scale):"
+            f"demo seed {cfg.seed}, as_of {as_of} ({figures['demo']['scale']} scale):"
             f" {cases:,} cases (in township series of 5 or more) over {reading.HISTORY_DAYS}"
             f" days; {len(series.areas):,} area × type series (community and township);"
             f" {len(found)} episodes;"

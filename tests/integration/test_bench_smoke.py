@@ -64,7 +64,8 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
     out = tmp_path / "out"
     runs: dict[str, list[str]] = {
         # What `make bench` runs, in the same form. bench.map runs the map benches itself (here
-        # only bench.map_analysis, to save time: bench.map_tiles runs on its own below).
+        # only bench.map_analysis, to save time: bench.map_tiles runs on its own below); its own
+        # drill figures go beside the other benches' JSON, for the summary.
         "etl": [
             "-m",
             "bench.etl",
@@ -83,6 +84,8 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
             "--skip-tiles",
             "--out-dir",
             str(out / "map"),
+            "--out",
+            str(out / "map.json"),
         ],
         # Each map bench on its own, on its own empty database.
         "map_analysis": [
@@ -134,8 +137,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
         "audit": [
             "-m",
             "bench.audit",
-            "--rows",
-            "20000",
+            *SMALL,
             "--repeat",
             "2",
             "--out",
@@ -294,6 +296,7 @@ def test_bench001_every_entry_point_runs_small_on_an_empty_database(db_url, tmp_
         assert line in whole, whole
     assert "== bench.map_tiles ==" not in whole
     assert (out / "map" / "map_analysis.json").is_file()
+    assert not (out / "map" / "map.json").exists()  # --out, not --out-dir, says where it goes
 
     for name, lines in (("map_analysis", analysis_lines), ("map_tiles", tile_lines)):
         assert LOADS_DEMO in outputs[name], outputs[name]
@@ -386,7 +389,7 @@ LOADTEST_SECTION = (
     "| action | requests | p95 ms |\n|---|---:|---:|\n| desk: open case | 226 | 606 |\n\n"
     "- 督办 222 told done, 0 lost\n<!-- loadtest:end -->\n"
 )
-SUMMARISED = ("etl", "partitions", "map_analysis", "map_tiles", "performance", "warnings",
+SUMMARISED = ("etl", "partitions", "map", "map_analysis", "map_tiles", "performance", "warnings",
               "classify", "audit", "rls", "dispatch", "wall", "reports", "wall_endurance")  # fmt: skip
 
 
@@ -435,13 +438,49 @@ def _summary_of_these_runs(out: Path, tmp_path: Path) -> None:
         assert figures.get(name), f"no rows for {name}:\n{section}"
     assert "not summarised here" in listed["province"][3]
     assert listed["etl"][2] == "small (600 cases, 396 grids)"
+    assert listed["map"][2] == "small (600 cases, 396 grids)"
+
+    def data(name: str) -> dict:
+        return json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+
+    # Every bench ran with --scale small and says so at the top of its JSON (bench.map's
+    # map_analysis.json too), and the summary shows that scale, not a guess from the sizes.
+    for name in SUMMARISED:
+        assert data(name).get("scale") == "small", (name, data(name).get("scale"))
+        assert listed[name][2] == "small" or listed[name][2].startswith("small ("), listed[name]
+    assert data("map/map_analysis")["scale"] == "small"
+    for name in SUMMARISED:
+        if name != "audit":  # its own log: no demo, so no seed
+            assert data(name).get("seed") == summary.DEFAULT_SEED, (name, data(name).get("seed"))
     # These JSON hold every key the summary reads: no figure is missing.
     missing = [(b, f, c[0]) for b, rows in figures.items() for f, c in rows.items()
                if c[0].startswith(("missing", "unreadable"))]  # fmt: skip
     assert not missing, missing
 
-    def data(name: str) -> dict:
-        return json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+    # bench.map's rows are its JSON's drill figures: every step, the filtered city step, and the
+    # geometry per view.
+    drill = data("map")
+    assert [s["level"] for s in drill["drill"]] == ["city", "district", "township", "community",
+                                                   "grid"]  # fmt: skip
+    for s in drill["drill"]:
+        shown = "" if s["level"] == "grid" else f" ({s['children']:,} children)"
+        row = figures["map"][f"drill step, {s['level']}{shown}, p50 / p95"]
+        for cell, key in zip(_pair(row[0]), ("p50", "p95"), strict=True):
+            _same(cell, s[key])
+    row = figures["map"]["drill step, city, 30 d + high risk + two sources, p50 / p95"]
+    for cell, key in zip(_pair(row[0]), ("p50", "p95"), strict=True):
+        _same(cell, drill["city_filtered"][key])
+    _same(row[1].removeprefix("no filter: "), drill["drill"][0]["p50"])
+    _same(row[2], drill["city_filtered"]["p50"] / drill["drill"][0]["p50"])
+    assert set(drill["geometry"]) == {"city", "district", "township", "community"}
+    for level, g in drill["geometry"].items():
+        row = figures["map"][f"geometry per {level} view (geobuf), median / max"]
+        median, top = _pair(row[0].split(" KB")[0])
+        _same(median, g["median_bytes"] / 1024)
+        _same(top, g["max_bytes"] / 1024)
+        assert f"over {g['views']:,} view" in row[0], row[0]
+        assert row[4] == ("yes" if g["max_bytes"] <= 1024 * 1024 else "no")
+    assert len(figures["map"]) == len(drill["drill"]) + 1 + len(drill["geometry"])
 
     etl = data("etl")
     row = figures["etl"]["whole load (COPY, checks, assignment, upsert, indexes, ANALYZE)"]
