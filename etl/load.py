@@ -744,11 +744,15 @@ def load_table(
     clean, verdicts, accepted = prepared.clean, prepared.verdicts, prepared.accepted
     summary.repaired = prepared.repaired
     staging.create_stage(conn, plan.stage)
-    stage_frame = clean.iloc[accepted]
+    # Staged in space-filling-curve order (rids keep the file's order for everything after).
+    staged = accepted
+    if "geom" in plan.stage.columns and len(accepted):
+        staged = accepted[staging.spatial_order(np.asarray(clean["geom"])[accepted])]
+    stage_frame = clean.iloc[staged]
     if kind == "patrols" and len(accepted):
         times = stage_frame["visited_at"]
         bulk.ensure_patrol_partitions(conn, times.min().date(), times.max().date())
-    staging.fill_stage(conn, plan.stage, stage_frame, accepted.astype(np.int64))
+    staging.fill_stage(conn, plan.stage, stage_frame, staged.astype(np.int64))
     step("copy")
     # First the target table's own CHECKs and lengths, so that the plan's checks (a parent area
     # later in the same file, say) already see those rows as quarantined.

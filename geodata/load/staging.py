@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+import shapely
 from psycopg import sql as psql
 from sqlalchemy import Connection, text
 
@@ -127,6 +130,40 @@ def create_stage(conn: Connection, spec: StageSpec) -> None:
             _ident(STAGE), body
         )
     )
+
+
+def _spread_bits(v: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """16-bit values with a zero bit put after each of their bits (Morton interleaving)."""
+    v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
+    v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
+    v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
+    return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
+
+
+def spatial_order(geoms: Any) -> npt.NDArray[np.intp]:
+    """An order of ``geoms`` along a Z-order curve over their extent (by each one's bounding-box
+    centre; missing or empty geometries first).
+
+    Staging rows COPYed in this order lie on the heap near their neighbours, so the polygon-driven
+    grid join reads each grid's points from a few pages instead of one page per point: with
+    20 M staged points the table and its index outgrow ``shared_buffers`` and the random reads
+    made the assignment grow 23–31× for 10× the points.
+    """
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
+    x = (bounds[:, 0] + bounds[:, 2]) / 2
+    y = (bounds[:, 1] + bounds[:, 3]) / 2
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return np.arange(len(x))
+
+    def cells(v: npt.NDArray[np.float64]) -> npt.NDArray[np.uint64]:
+        lo, hi = v[ok].min(), v[ok].max()
+        scaled = np.where(ok, (v - lo) / ((hi - lo) or 1.0) * 65535, 0)
+        return np.clip(scaled, 0, 65535).astype(np.uint64)
+
+    key = _spread_bits(cells(x)) | (_spread_bits(cells(y)) << np.uint64(1))
+    key = np.where(ok, key + np.uint64(1), np.uint64(0))
+    return np.argsort(key, kind="stable")
 
 
 def fill_stage(conn: Connection, spec: StageSpec, frame: Any, rids: Any) -> int:
