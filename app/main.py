@@ -57,7 +57,10 @@ def create_app(
         "read_engine": read_engine,
     }
     cache.configure(
-        settings.redis_url, items=settings.tile_cache_items, timeout_s=settings.cache_max_age_s
+        settings.redis_url,
+        items=settings.tile_cache_items,
+        timeout_s=settings.cache_max_age_s,
+        settle_s=settings.display_settle_s,
     )
     app.server.register_blueprint(routes.blueprint)
     app.server.register_blueprint(tiles.blueprint)

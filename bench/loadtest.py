@@ -666,6 +666,14 @@ def report(args: argparse.Namespace, record: Record, done: list[Drill], checks: 
         notes.append(f"drills run: {', '.join(drills) or 'none'}")
     notes.append("each request on a new connection (no keep-alive): a browser's silent resend on a"
                  " closed keep-alive connection would hide the failures the drills look for")  # fmt: skip
+    served = Settings()  # the server's environment is this process's
+    notes.append(
+        "server caches: shared tier "
+        + ("Redis (ZONGZHI_REDIS_URL)" if served.redis_url else "in-process, one per worker")
+        + f"; display reads (tiles, wall) settle window {served.display_settle_s:g} s"
+        " (ZONGZHI_DISPLAY_SETTLE_S): the Open311 sources and desks write several times a second,"
+        " so a cache keyed by the exact data version would miss on nearly every request"
+    )
     return {
         "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
         "argv": argv,

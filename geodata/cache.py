@@ -14,7 +14,11 @@ Two tiers:
 
 Freshness comes from the key, not from expiry: the version part (``geodata.read.versions``) is
 bumped by every write, so the next request after a write builds from the new data. Expiry
-(``cache_max_age_s``) only bounds memory. The scope part (``scope_key``) is the caller's
+(``cache_max_age_s``) only bounds memory. Display reads (heat and vector tiles, the wall) key by
+``settled_version`` instead: a newer version is taken up at most once per ``settle_s`` seconds
+per process, so under a stream of writes (the load test's Open311 sources write a case a
+quarter-second) they rebuild once per window rather than on every request, and show data at
+most ``settle_s`` old. The scope part (``scope_key``) is the caller's
 ``Scope.cache_key()``, recorded on the connection by ``app.context.connection``, so values built
 under one jurisdiction's row-level policies never serve another.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -51,12 +56,24 @@ LOCAL_SLOTS = 8
 _local: OrderedDict[tuple[str, str, str], tuple[Any, Any]] = OrderedDict()
 _local_locks: dict[tuple[str, str, str], threading.Lock] = {}
 _builds: dict[str, int] = {}
+# settled_version: (database, families) → (version in use, when it was taken up).
+_settle_s = 0.0
+_settled: dict[tuple[str, tuple[str, ...]], tuple[int, float]] = {}
+_clock = time.monotonic
 
 
-def configure(redis_url: str | None = None, *, items: int = 4096, timeout_s: int = 3600) -> None:
-    """Choose the shared backend (call once at start-up; tests call it to switch backends)."""
-    global _shared, _timeout
+def configure(
+    redis_url: str | None = None,
+    *,
+    items: int = 4096,
+    timeout_s: int = 3600,
+    settle_s: float = 0.0,
+) -> None:
+    """Choose the shared backend (call once at start-up; tests call it to switch backends) and
+    how long display reads may keep a version after a newer one arrives (``settled_version``)."""
+    global _shared, _timeout, _settle_s
     _timeout = max(int(timeout_s), 1)
+    _settle_s = max(float(settle_s), 0.0)
     if redis_url:
         import redis
 
@@ -116,6 +133,7 @@ def clear() -> None:
         log.warning("shared cache not cleared", exc_info=True)
     with _lock:
         _local.clear()
+        _settled.clear()
 
 
 def database_of(conn: Connection) -> str:
@@ -133,10 +151,36 @@ def scope_key(conn: Connection) -> str:
     return str(conn.info.get(SCOPE_INFO_KEY, UNSCOPED))
 
 
-def key(conn: Connection, name: str, families: tuple[str, ...], *params: Any) -> str:
-    """The key of ``name`` under this database, scope and the versions of ``families``."""
+def key(
+    conn: Connection, name: str, families: tuple[str, ...], *params: Any, settle: bool = False
+) -> str:
+    """The key of ``name`` under this database, scope and the versions of ``families``
+    (``settle``: the settled version, for display reads)."""
     version = data_version(conn, *families)
-    return key_of(database_of(conn), scope_key(conn), name, version, *params)
+    database = database_of(conn)
+    if settle:
+        version = settled_version(database, families, version)
+    return key_of(database, scope_key(conn), name, version, *params)
+
+
+def settled_version(database: str, families: tuple[str, ...], version: int) -> int:
+    """The version a display read keys its value by: ``version``, unless this process took up
+    another one for ``families`` less than ``settle_s`` seconds ago — then that one.
+
+    A lower version than the one in use (a reloaded database) is taken up at once.
+    """
+    if _settle_s <= 0:
+        return version
+    now = _clock()
+    slot = (database, tuple(families))
+    with _lock:
+        held = _settled.get(slot)
+        if held is not None and (
+            held[0] == version or (version > held[0] and now - held[1] < _settle_s)
+        ):
+            return held[0]
+        _settled[slot] = (version, now)
+        return version
 
 
 def key_of(database: str, scope: str, name: str, version: int, *params: Any) -> str:
@@ -181,9 +225,11 @@ def cached(
     params: tuple[Any, ...],
     build: Callable[[], T],
     timeout_s: int | None = None,
+    *,
+    settle: bool = False,
 ) -> T:
-    """``get_or_build`` under ``key(conn, name, families, *params)``."""
-    return get_or_build(key(conn, name, families, *params), build, timeout_s)
+    """``get_or_build`` under ``key(conn, name, families, *params, settle=settle)``."""
+    return get_or_build(key(conn, name, families, *params, settle=settle), build, timeout_s)
 
 
 def local(

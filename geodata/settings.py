@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # agrees; unset, an in-process cache of at most ``tile_cache_items`` values per worker.
     redis_url: str | None = None
     tile_cache_items: int = 4096
+    # Display reads (heat and vector tiles, the wall) take up a newer data version at most this
+    # often per worker, so a stream of writes costs one rebuild per window, not one per request;
+    # they show data at most this many seconds old (0: every write shows on the next request).
+    display_settle_s: float = 10.0
     # Automatic 督办 (domain.sla): how often the app looks for cases to escalate (0: never; then
     # run ``zongzhi escalate`` from cron), 提醒 this long before a due time, 挂牌督办 once a clock
     # is this many working days overdue, and the return call's (回访) limit in working days.

@@ -15,6 +15,10 @@ from sqlalchemy import Connection, Engine
 from geodata.db.engine import make_engine, sqlalchemy_url
 from geodata.settings import Settings
 
+# Tests check that a write shows on the very next tile or wall refresh; the settle window of
+# display reads has its own tests (it is set per app there).
+os.environ.setdefault("ZONGZHI_DISPLAY_SETTLE_S", "0")
+
 # Own database name per concurrent session (e.g. two checkouts sharing one embedded cluster).
 TEST_DATABASE = os.environ.get("ZONGZHI_TEST_DB_NAME", "zongzhi_test")
 AS_OF = date(2026, 11, 28)

@@ -4,7 +4,8 @@ Heat and vector tiles are cached in the shared cache (``geodata.cache``: Redis w
 under everything their bytes depend on — kind/layer, filters with the period resolved to dates,
 frame, the caller's scope, the data version of the families drawn, z/x/y — and carry an ETag
 built from the same key, so a browser revalidating gets 304 before anything is drawn. The
-version is read on every request (one primary-key lookup), so a write shows on the next tile.
+version is read on every request (one primary-key lookup) and settled (``cache.settled_version``):
+a write shows within ``display_settle_s`` seconds (on the next tile when that is 0).
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def heat_tile(kind: str, z: int, x: int, y: int) -> Response:
     params = heat.Params(kind=kind, z=z, x=x, y=y, filters=filters, crs=frame, now=now)
     max_age = _max_age(filters, now)
     database, who = cache_scope()
-    version = data_version(*geotiles.HEAT_FAMILIES[kind])
+    families = geotiles.HEAT_FAMILIES[kind]
+    version = cache.settled_version(database, families, data_version(*families))
     key = cache.key_of(database, who, "heat_tile", version, params.cache_key(version))
     etag = _etag(key)
     early = not_modified(etag, max_age)
@@ -99,9 +101,9 @@ def vector_tile(layer: str, z: int, x: int, y: int) -> Response:
         y,
     )
     database, who = cache_scope()
-    key = cache.key_of(
-        database, who, "vector_tile", data_version(*geotiles.MVT_FAMILIES[layer]), *params
-    )
+    families = geotiles.MVT_FAMILIES[layer]
+    version = cache.settled_version(database, families, data_version(*families))
+    key = cache.key_of(database, who, "vector_tile", version, *params)
     etag = _etag(key)
     early = not_modified(etag, max_age)
     if early is not None:

@@ -459,6 +459,7 @@ def heat_reference(
         HEAT_FAMILIES[kind],
         (kind, flt, cell_zoom),
         lambda: _cell_quantile(conn, kind, cell_zoom, flt, version),
+        settle=True,  # only tiles read it: display reads
     )
     # Counts per cell -> per pixel at the tile's zoom: a cell holds 4**(z - cell_zoom) pixels.
     return value / float(4 ** (z - cell_zoom))

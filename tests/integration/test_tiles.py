@@ -382,3 +382,33 @@ def test_til015_patrol_snapshot_survives_visits_written_while_it_loads(
     assert np.array_equal(snap.visited_us, np.sort(us))
     assert snap.gx.size == snap.gy.size == us.size
     cache.clear()
+
+
+def test_til016_a_write_shows_on_tiles_within_the_settle_window(
+    engine, app_engine, dense, monkeypatch
+) -> None:  # noqa: ANN001
+    """With display_settle_s, a dispute tile keeps its key (ETag, bytes, no rebuild) after a write
+    until the window ends; then the version moves and the tile is drawn again."""
+    now = [9000.0]
+    monkeypatch.setattr(cache, "_clock", lambda: now[0])
+    settled = create_app(Settings(display_settle_s=30), engine=app_engine)
+    try:
+        client = signed_in(settled, engine)
+        url = _url("disputes", dense)
+        first = client.get(url)
+        built = cache.builds("heat_tile")
+        with engine.begin() as c:  # a write to disputes moves their data version
+            c.execute(
+                text("UPDATE dispute SET title = title WHERE id = (SELECT min(id) FROM dispute)")
+            )
+        now[0] += 29
+        held = client.get(url)
+        assert held.headers["ETag"] == first.headers["ETag"] and held.data == first.data
+        assert cache.builds("heat_tile") == built
+        now[0] += 2
+        moved = client.get(url)
+        assert moved.headers["ETag"] != first.headers["ETag"]
+        assert cache.builds("heat_tile") == built + 1
+    finally:
+        cache.configure(None, settle_s=0)
+        cache.clear()

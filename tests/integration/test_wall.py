@@ -115,3 +115,35 @@ def test_wall005_top_grids_are_the_map_layers_riskiest(app_engine, engine) -> No
                 (c, g["score"], g["class"]) for c, g in expected
             ], prefix
             assert len(shown) == wall.TOP and all(g["code"].startswith(prefix) for g in shown)
+
+
+def test_wall006_a_write_shows_within_the_settle_window(
+    engine, demo_db, app_engine, monkeypatch
+) -> None:  # noqa: ANN001
+    """With display_settle_s, a refresh keeps the snapshot of the version in use until the window
+    ends (no rebuild per write), then shows the write."""
+    now = [5000.0]
+    monkeypatch.setattr(cache, "_clock", lambda: now[0])
+    settled = create_app(Settings(display_settle_s=60), engine=app_engine)
+    try:
+        wall = signed_in(settled, engine, "wall_t", "display")
+        first = int(_number(_refresh(settled, wall), "open").replace(",", ""))
+        built = cache.builds("wall")
+        with engine.begin() as c:
+            c.execute(
+                text("INSERT INTO dispute (source, source_ref, type_code, title, reported_at, geom,"
+                     " grid_code, district_code, risk_level, status) SELECT 'hotline', 'WALL-2',"
+                     " 'consumer', '测试', now(), ST_PointOnSurface(geom), code, district_code,"
+                     " 'low', 'received' FROM grid ORDER BY code LIMIT 1")
+            )  # fmt: skip
+        now[0] += 59
+        held = int(_number(_refresh(settled, wall), "open").replace(",", ""))
+        assert held == first and cache.builds("wall") == built
+        now[0] += 2
+        fresh = int(_number(_refresh(settled, wall), "open").replace(",", ""))
+        assert fresh == first + 1 and cache.builds("wall") == built + 1
+    finally:
+        cache.configure(None, settle_s=0)
+        cache.clear()
+        with engine.begin() as c:
+            c.execute(text("DELETE FROM dispute WHERE source_ref = 'WALL-2'"))

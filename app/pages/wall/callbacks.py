@@ -37,11 +37,11 @@ def rotation_area(districts: list[str], every_s: int, now: float) -> str | None:
 
 
 def snapshot(area: str | None) -> dict[str, Any]:
-    """The wall's values, cached per scope, data versions, area and minute."""
+    """The wall's values, cached per scope, settled data versions, area and minute."""
     now = datetime.now(LOCAL_TZ).replace(second=0, microsecond=0)
     with read_connection() as conn:  # the replica when there is one; the stamp shows its lag
         return cache.cached(conn, "wall", ("disputes", "patrols", "people", "areas"), (area, now),
-                            lambda: reading.snapshot(conn, now, area))  # fmt: skip
+                            lambda: reading.snapshot(conn, now, area), settle=True)  # fmt: skip
 
 
 def _fmt(key: str, value: Any) -> str:
