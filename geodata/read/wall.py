@@ -62,8 +62,9 @@ def snapshot(conn: Connection, now: datetime, area: str | None = None) -> dict[s
         .all()
     )
     hour = now.replace(minute=0, second=0, microsecond=0)
+    # Settled like the wall itself: its one costly part (every grid's risk components).
     top = cache.cached(conn, "wall_top_grids", risk.GRID_RISK_FAMILIES, (hour, prefix, TOP),
-                       lambda: risk.top_grids(conn, hour, prefix, TOP))  # fmt: skip
+                       lambda: risk.top_grids(conn, hour, prefix, TOP), settle=True)  # fmt: skip
     alerts = (
         conn.execute(
             text(
