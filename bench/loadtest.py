@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import secrets
 import signal
 import subprocess
@@ -511,6 +512,18 @@ def markdown(f: dict[str, Any]) -> str:
         lines.append("")
     else:
         lines += ["No drills in this run.", ""]
+    c = f.get("cpu")
+    if c:
+        lines += [
+            f"CPU during the {c['seconds']:.0f} s: the machine was busy {100 * c['busy_share']:.0f} %"
+            f" of its {c['cores']} cores ({c['machine_s']:.0f} CPU-s). The client (simulated users"
+            f" and drills, this process) {c['client_s']:.0f} s, the server (gunicorn and its"
+            f" workers) {c['server_s']:.0f} s, PostgreSQL and the rest {c['rest_s']:.0f} s; per"
+            f" request: client {c['client_ms_per_request']:.1f} ms, server"
+            f" {c['server_ms_per_request']:.1f} ms, PostgreSQL and the rest"
+            f" {c['rest_ms_per_request']:.1f} ms.",
+            "",
+        ]
     for note in f["notes"]:
         lines.append(f"- {note}")
     v = f["verify"]
@@ -590,6 +603,9 @@ def main(argv: list[str] | None = None) -> int:
             since = c.execute(text("SELECT now()")).scalar()
         log = Path(os.environ.get("TMPDIR", "/tmp")) / f"loadtest-{run}-serve.log"
         server, port = start_server(owner_url, app_url, args.workers, log)
+        cpu_start = {"machine": _machine_busy_s(), "client": _cpu_s(resource.RUSAGE_SELF),
+                     "server": _cpu_s(resource.RUSAGE_CHILDREN)}  # fmt: skip
+        run_started = time.monotonic()
         plan, key_ids = plan_for(owner, port, run, args.users, args.think)
         record = Record()
         done: list[Drill] = []
@@ -608,11 +624,13 @@ def main(argv: list[str] | None = None) -> int:
         driller.start()
         users.join()
         driller.join()
+        cpu_end = {"machine": _machine_busy_s(), "client": _cpu_s(resource.RUSAGE_SELF)}
+        run_seconds = time.monotonic() - run_started
         time.sleep(1.0)
         checks = verify(owner, record, run, since)
     finally:
         if server is not None:
-            stop_server(server)
+            stop_server(server)  # its workers' CPU reaches RUSAGE_CHILDREN once it has exited
         try:
             if key_ids:
                 from geodata.write import tokens
@@ -626,6 +644,9 @@ def main(argv: list[str] | None = None) -> int:
             if cluster is not None:
                 cluster.stop()
     figures = report(args, record, done, checks, data, load, notes, drills)
+    # Server CPU counts up to its exit (a little after the run; its start-up is before cpu_start).
+    cpu_end["server"] = _cpu_s(resource.RUSAGE_CHILDREN)
+    figures["cpu"] = cpu_split(cpu_start, cpu_end, run_seconds, figures["totals"]["requests"])
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
@@ -640,6 +661,37 @@ def main(argv: list[str] | None = None) -> int:
         write_section(Path(args.results), section, BEGIN, END)
         print(f"written to {args.results} and {out}")
     return 0
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat, all cores)."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_split(start: dict[str, float], end: dict[str, float], seconds: float,
+              requests: int) -> dict[str, float]:  # fmt: skip
+    """Where the machine's CPU went during the run: the client (this process: the simulated
+    users and the drills), the server (``zongzhi serve``: gunicorn and its workers, counted when
+    they exit) and the rest (PostgreSQL, mostly) — seconds, share of all cores, ms per request."""
+    machine = end["machine"] - start["machine"]
+    client = end["client"] - start["client"]
+    server = end["server"] - start["server"]
+    rest = max(machine - client - server, 0.0)
+    cores = os.cpu_count() or 1
+    out = {"seconds": seconds, "cores": cores, "machine_s": machine, "client_s": client,
+           "server_s": server, "rest_s": rest}  # fmt: skip
+    out["busy_share"] = machine / (seconds * cores) if seconds else 0.0
+    for part in ("client", "server", "rest"):
+        out[f"{part}_ms_per_request"] = 1000 * out[f"{part}_s"] / max(1, requests)
+    return out
 
 
 def report(args: argparse.Namespace, record: Record, done: list[Drill], checks: dict[str, Any],

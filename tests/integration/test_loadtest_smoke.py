@@ -52,3 +52,21 @@ def test_load001_the_load_test_runs_tiny_on_an_empty_database(db_url, tmp_path) 
     assert checks["open311"]["told_success"] >= 1 and not checks["open311"]["lost"], checks
     assert not checks["open311"]["duplicated"] and not checks["desk_supervise"]["lost"], checks
     assert figures["drills"] == []
+    # Where the CPU went: the client and the server both worked, and the parts add up.
+    cpu = figures["cpu"]
+    assert cpu["client_s"] > 0 and cpu["server_s"] > 0, cpu
+    assert abs(cpu["client_s"] + cpu["server_s"] + cpu["rest_s"] - max(
+        cpu["machine_s"], cpu["client_s"] + cpu["server_s"])) < 1e-6, cpu  # fmt: skip
+    assert "CPU during the" in said, said[-4000:]
+
+
+def test_load002_cpu_split_by_hand() -> None:
+    from bench.loadtest import cpu_split
+
+    got = cpu_split({"machine": 100.0, "client": 1.0, "server": 2.0},
+                    {"machine": 340.0, "client": 61.0, "server": 102.0}, 120.0, 8000)  # fmt: skip
+    cores = os.cpu_count() or 1
+    assert got["machine_s"] == 240.0 and got["client_s"] == 60.0 and got["server_s"] == 100.0
+    assert got["rest_s"] == 80.0 and got["busy_share"] == 240.0 / (120.0 * cores)
+    assert got["client_ms_per_request"] == 7.5 and got["server_ms_per_request"] == 12.5
+    assert got["rest_ms_per_request"] == 10.0
