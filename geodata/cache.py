@@ -207,14 +207,24 @@ def get_or_build(cache_key: str, build: Callable[[], T], timeout_s: int | None =
     return build_and_store(cache_key, build, timeout_s)
 
 
-def build_and_store(cache_key: str, build: Callable[[], T], timeout_s: int | None = None) -> T:
-    """Build the value and store it under ``cache_key`` (after a ``peek`` that missed)."""
-    value = build()
-    _count(cache_key.split(":", 1)[0])
+def put(cache_key: str, value: Any, timeout_s: int | None = None) -> None:
+    """Store ``value`` under ``cache_key`` (a value built elsewhere; a failed store keeps nothing)."""
     try:
         shared_backend().set(cache_key, value, timeout=timeout_s or _timeout)
     except Exception:  # noqa: BLE001 — a cache that does not answer keeps nothing
         log.warning("shared cache set failed", exc_info=True)
+
+
+def settle_s() -> float:
+    """How long display reads keep a data version after a newer one (0: not at all)."""
+    return _settle_s
+
+
+def build_and_store(cache_key: str, build: Callable[[], T], timeout_s: int | None = None) -> T:
+    """Build the value and store it under ``cache_key`` (after a ``peek`` that missed)."""
+    value = build()
+    _count(cache_key.split(":", 1)[0])
+    put(cache_key, value, timeout_s)
     return value
 
 
