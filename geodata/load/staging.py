@@ -35,13 +35,18 @@ def grid_hit(where: str = "TRUE") -> str:
     """Subquery ``hit(rid, grid_code, district_code)``: the grid each staged point falls in.
 
     Driven from the polygons: one GiST probe of the staging index per grid, so the cost grows
-    with the number of grids, not with points × grids. A point on a shared edge goes to the
-    grid with the smaller code, so the answer is deterministic. ``where`` is a fixed fragment.
+    with the number of grids, not with points × grids, and each polygon is tested against its
+    points one after another (PostGIS prepares it once). The ``OFFSET 0`` keeps the planner from
+    flattening the per-grid subquery into a join it may drive from the points instead — one
+    grid-index probe and one unprepared test per point: with 20.5 M staged points it chose that
+    and took 298 s where this takes 61 s. A point on a shared edge goes to the grid with the
+    smaller code, so the answer is deterministic. ``where`` is a fixed fragment over ``s2``.
     """
     return (
         "(SELECT DISTINCT ON (s2.rid) s2.rid, g.code AS grid_code, g.district_code"  # noqa: S608
-        f" FROM grid g JOIN {STAGE} s2 ON ST_Intersects(g.geom, s2.geom)"
-        f" WHERE s2.reason IS NULL AND ({where}) ORDER BY s2.rid, g.code) hit"
+        f" FROM grid g CROSS JOIN LATERAL (SELECT s2.rid FROM {STAGE} s2"
+        f" WHERE ST_Intersects(g.geom, s2.geom) AND s2.reason IS NULL AND ({where})"
+        " OFFSET 0) s2 ORDER BY s2.rid, g.code) hit"
     )
 
 

@@ -557,3 +557,65 @@ def test_load015_address_only_merged_and_reporter_rows(conn, demo_db, tmp_path) 
         text("SELECT status, merged_into FROM dispute WHERE source_ref = 'T15-H'")
     ).one()
     assert tuple(merged) == ("merged", stored["T15-A"].id)
+
+
+def test_load016_points_go_to_the_grid_they_fall_in_and_shared_vertices_to_the_smaller_code(
+    conn,  # noqa: ANN001
+    demo_db,  # noqa: ANN001
+) -> None:
+    """Each staged patrol point gets the grid SQL says contains it; a point on a vertex two grids
+    share (it intersects both) goes to the smaller code — whatever order the rows come in."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely import Point
+
+    from etl.readers import SourceTable
+
+    shared = conn.execute(
+        text(
+            "SELECT a.code, b.code, ST_X(p.geom), ST_Y(p.geom) FROM grid a"
+            " JOIN grid b ON a.code < b.code AND a.geom && b.geom"
+            " CROSS JOIN LATERAL ST_DumpPoints(a.geom) p"
+            " WHERE ST_Intersects(b.geom, p.geom) AND ST_Intersects(a.geom, p.geom)"
+            " ORDER BY a.code, b.code LIMIT 3"
+        )
+    ).all()
+    assert len(shared) == 3
+    inside = conn.execute(
+        text(
+            "SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM grid"
+            " ORDER BY code DESC LIMIT 40"
+        )
+    ).all()
+    worker = conn.execute(text("SELECT code FROM grid_worker ORDER BY code LIMIT 1")).scalar()
+    points = [(x, y) for _, _, x, y in shared] + [(x, y) for _, x, y in inside]
+    want = [a for a, _, _, _ in shared] + [c for c, _, _ in inside]
+    start = pd.Timestamp("2031-03-01T08:00:00+08:00")  # a month of its own
+    frame = gpd.GeoDataFrame(
+        {
+            "worker_code": [worker] * len(points),
+            "visited_at": [start + pd.Timedelta(minutes=i) for i in range(len(points))],
+            "row_ref": [f"edge {i}" for i in range(len(points))],
+        },
+        geometry=[Point(x, y) for x, y in reversed(points)],  # the smaller code not first
+        crs="EPSG:4326",
+    )
+    table = SourceTable(
+        frame=frame,
+        source_crs="EPSG:4326",
+        encoding=None,
+        layer=None,
+        unmapped_columns=[],
+        source_file="edge-patrols",
+    )
+    summary, _ = loader.load_table(conn, "patrols", table)
+    assert summary.inserted == len(points)
+    got = (
+        conn.execute(
+            text("SELECT grid_code FROM patrol_visit WHERE visited_at >= :s ORDER BY visited_at"),
+            {"s": start.to_pydatetime()},
+        )
+        .scalars()
+        .all()
+    )
+    assert got == list(reversed(want))
