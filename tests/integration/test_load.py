@@ -389,13 +389,34 @@ def test_load012_bulk_first_load_restores_keys_and_indexes(conn, demo_db) -> Non
             )
 
 
-def test_load013_bulk_load_into_partitioned_table_keeps_partition_indexes(conn, demo_db) -> None:  # noqa: ANN001
-    """The monthly partitions of patrol_visit get their indexes back, and every index is valid."""
+def _load_patrol_points(conn, workers: list[str], points: list[tuple[float, float]], start,  # noqa: ANN001
+                        minutes: int, source: str) -> tuple:  # fmt: skip
+    """Load patrol visits (worker i % len, a visit every ``minutes`` from ``start``) in EPSG:4326."""
     import geopandas as gpd
     import pandas as pd
     from shapely import Point
 
     from etl.readers import SourceTable
+
+    n = len(points)
+    frame = gpd.GeoDataFrame(
+        {
+            "worker_code": [workers[i % len(workers)] for i in range(n)],
+            "visited_at": [start + pd.Timedelta(minutes=minutes * i) for i in range(n)],
+            "row_ref": [f"{source} {i}" for i in range(n)],
+        },
+        geometry=[Point(x, y) for x, y in points],
+        crs="EPSG:4326",
+    )
+    table = SourceTable(frame=frame, source_crs="EPSG:4326", encoding=None, layer=None,
+                        unmapped_columns=[], source_file=source)  # fmt: skip
+    return loader.load_table(conn, "patrols", table)
+
+
+def test_load013_bulk_load_into_partitioned_table_keeps_partition_indexes(conn, demo_db) -> None:  # noqa: ANN001
+    """The monthly partitions of patrol_visit get their indexes back, and every index is valid."""
+    import pandas as pd
+
     from geodata.load.staging import BULK_MIN_ROWS
 
     def partition_indexes() -> dict[str, int]:
@@ -421,26 +442,9 @@ def test_load013_bulk_load_into_partitioned_table_keeps_partition_indexes(conn, 
     conn.execute(text("TRUNCATE patrol_visit"))
     n = BULK_MIN_ROWS + 500
     start = pd.Timestamp("2026-06-01T08:00:00+08:00")
-    frame = gpd.GeoDataFrame(
-        {
-            "worker_code": [workers[i % len(workers)][0] for i in range(n)],
-            "visited_at": [start + pd.Timedelta(minutes=7 * i) for i in range(n)],
-            "row_ref": [f"row {i}" for i in range(n)],
-        },
-        geometry=[
-            Point(workers[i % len(workers)][1], workers[i % len(workers)][2]) for i in range(n)
-        ],
-        crs="EPSG:4326",
-    )
-    table = SourceTable(
-        frame=frame,
-        source_crs="EPSG:4326",
-        encoding=None,
-        layer=None,
-        unmapped_columns=[],
-        source_file="bulk-patrols",
-    )
-    summary, _ = loader.load_table(conn, "patrols", table)
+    points = [(workers[i % len(workers)][1], workers[i % len(workers)][2]) for i in range(n)]
+    codes = [w[0] for w in workers]
+    summary, _ = _load_patrol_points(conn, codes, points, start, 7, "bulk-patrols")
     assert summary.inserted == n
     assert _schema_of(conn, "patrol_visit") == before
     invalid = conn.execute(
@@ -565,11 +569,7 @@ def test_load016_points_go_to_the_grid_they_fall_in_and_shared_vertices_to_the_s
 ) -> None:
     """Each staged patrol point gets the grid SQL says contains it; a point on a vertex two grids
     share (it intersects both) goes to the smaller code — whatever order the rows come in."""
-    import geopandas as gpd
     import pandas as pd
-    from shapely import Point
-
-    from etl.readers import SourceTable
 
     shared = conn.execute(
         text(
@@ -591,24 +591,8 @@ def test_load016_points_go_to_the_grid_they_fall_in_and_shared_vertices_to_the_s
     points = [(x, y) for _, _, x, y in shared] + [(x, y) for _, x, y in inside]
     want = [a for a, _, _, _ in shared] + [c for c, _, _ in inside]
     start = pd.Timestamp("2031-03-01T08:00:00+08:00")  # a month of its own
-    frame = gpd.GeoDataFrame(
-        {
-            "worker_code": [worker] * len(points),
-            "visited_at": [start + pd.Timedelta(minutes=i) for i in range(len(points))],
-            "row_ref": [f"edge {i}" for i in range(len(points))],
-        },
-        geometry=[Point(x, y) for x, y in reversed(points)],  # the smaller code not first
-        crs="EPSG:4326",
-    )
-    table = SourceTable(
-        frame=frame,
-        source_crs="EPSG:4326",
-        encoding=None,
-        layer=None,
-        unmapped_columns=[],
-        source_file="edge-patrols",
-    )
-    summary, _ = loader.load_table(conn, "patrols", table)
+    # The smaller code's point not first.
+    summary, _ = _load_patrol_points(conn, [worker], points[::-1], start, 1, "edge-patrols")
     assert summary.inserted == len(points)
     got = (
         conn.execute(
