@@ -108,7 +108,9 @@ def wait_for(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> None:
         try:
             with urllib.request.urlopen(url, timeout=10):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        # A worker still booting on a busy machine may hold the accepted request past the read
+        # timeout: not ready yet, like a refused connection.
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server for {url} did not start") from None
             time.sleep(0.3)
