@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +95,16 @@ def pct(times: list[float]) -> dict[str, float]:
         "p95": float(np.percentile(times, 95)),
         "max": float(max(times)),
     }
+
+
+def stop_process(proc: subprocess.Popen, timeout_s: float = 30) -> None:
+    """Stop a server the bench started: SIGTERM, then SIGKILL if it has not exited in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 BENCH_USER = "bench_viewer"

@@ -53,7 +53,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from bench.classify import _rate
-from bench.common import add_scale_arguments, bench_app_url, bench_url, ensure_demo, pct, timed
+from bench.common import (
+    add_scale_arguments,
+    bench_app_url,
+    bench_url,
+    ensure_demo,
+    pct,
+    stop_process,
+    timed,
+)
 from bench.map_tiles import free_port, libpq_url
 from classify import active
 from classify.model import case_text
@@ -364,12 +372,7 @@ def bench_open311(  # noqa: PLR0913 — the run's knobs
                 owner, proc.pid, lambda make=make: _drive(port, clients, seconds, make)
             )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         with owner.begin() as c:
             tokens.revoke(c, token_id, by="bench")
     with owner.connect() as c:

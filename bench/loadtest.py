@@ -53,7 +53,14 @@ import numpy as np
 import psycopg
 from sqlalchemy import Engine, text
 
-from bench.common import DEFAULT_SEED, SCALES, bench_session, ensure_demo, write_section
+from bench.common import (
+    DEFAULT_SEED,
+    SCALES,
+    bench_session,
+    ensure_demo,
+    stop_process,
+    write_section,
+)
 from bench.load_users import NO_ANSWER, TIMED_OUT, Callbacks, Plan, Record, request, run_users
 from geodata.db.engine import make_engine, sqlalchemy_url
 from geodata.settings import Settings
@@ -137,21 +144,12 @@ def start_server(owner_url: str, app_url: str, workers: int, log: Path) -> tuple
     deadline = time.monotonic() + 180
     while request(port, "GET", "/healthz")[0] != 200:
         if proc.poll() is not None or time.monotonic() > deadline:
-            stop_server(proc)
+            stop_process(proc, timeout_s=40)
             raise RuntimeError(
                 "zongzhi serve did not start:\n" + log.read_text(errors="replace")[-3000:]
             )
         time.sleep(0.3)
     return proc, port
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=40)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def workers_of(master: int) -> list[int]:
@@ -630,7 +628,9 @@ def main(argv: list[str] | None = None) -> int:
         checks = verify(owner, record, run, since)
     finally:
         if server is not None:
-            stop_server(server)  # its workers' CPU reaches RUSAGE_CHILDREN once it has exited
+            stop_process(
+                server, timeout_s=40
+            )  # its workers' CPU reaches RUSAGE_CHILDREN once it has exited
         try:
             if key_ids:
                 from geodata.write import tokens

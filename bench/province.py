@@ -43,7 +43,7 @@ from typing import Any
 import mercantile
 from sqlalchemy import Engine, text
 
-from bench.common import DEFAULT_SEED, bench_session, bench_url, pct, timed
+from bench.common import DEFAULT_SEED, bench_session, bench_url, pct, stop_process, timed
 from geodata.db.engine import make_engine
 from geodata.settings import Settings
 
@@ -302,12 +302,7 @@ def worker_memory(database: str, owner: Engine, timeout_s: float = 900) -> dict[
             out[f"tiles_as_{role}_s"] = time.perf_counter() - t1
             out[f"after_tiles_{role}"] = {p: _rss_mb(p) for p in workers}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
     return out
 
 

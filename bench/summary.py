@@ -30,9 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from bench.common import AUDIT_LOG_ROWS, DEFAULT_SEED, write_section
+from bench.common import AUDIT_LOG_ROWS, DEFAULT_SEED, pct, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
@@ -98,7 +96,8 @@ def percentiles(values: Any, *path: str) -> tuple[float, float]:
     raw = get(values, *path)
     if not isinstance(raw, list) or not raw:
         raise Missing(f"{' → '.join(path)} (no times)")
-    return float(np.percentile(raw, 50)), float(np.percentile(raw, 95))
+    p = pct(raw)
+    return p["p50"], p["p95"]
 
 
 # -- one bench's rows ------------------------------------------------------------------------

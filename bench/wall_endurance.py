@@ -39,6 +39,7 @@ from bench.common import (
     bench_session,
     bench_url,
     ensure_demo,
+    stop_process,
 )
 from geodata.db.engine import make_engine
 from geodata.settings import Settings
@@ -125,11 +126,7 @@ def _server(refresh_s: int) -> Iterator[str]:
                 time.sleep(0.3)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout_s=10)
 
 
 def _line(elapsed: float, s: dict[str, float]) -> None:

@@ -38,6 +38,11 @@ def _etag(key: tuple[Any, ...]) -> str:
     return hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()[:20]
 
 
+def _settled_version(database: str, families: tuple[str, ...]) -> int:
+    """The families' data version as this request's tiles are keyed by (``cache.settled_version``)."""
+    return cache.settled_version(database, families, data_version(*families))
+
+
 def _max_age(filters: MapFilters, now: datetime) -> int:
     """The configured max-age, cut at local midnight when the period is relative to today."""
     configured = settings().cache_max_age_s
@@ -60,8 +65,7 @@ def heat_tile(kind: str, z: int, x: int, y: int) -> Response:
     params = heat.Params(kind=kind, z=z, x=x, y=y, filters=filters, crs=frame, now=now)
     max_age = _max_age(filters, now)
     database, who = cache_scope()
-    families = geotiles.HEAT_FAMILIES[kind]
-    version = cache.settled_version(database, families, data_version(*families))
+    version = _settled_version(database, geotiles.HEAT_FAMILIES[kind])
     key = cache.key_of(database, who, "heat_tile", version, params.cache_key(version))
     etag = _etag(key)
     early = not_modified(etag, max_age)
@@ -101,8 +105,7 @@ def vector_tile(layer: str, z: int, x: int, y: int) -> Response:
         y,
     )
     database, who = cache_scope()
-    families = geotiles.MVT_FAMILIES[layer]
-    version = cache.settled_version(database, families, data_version(*families))
+    version = _settled_version(database, geotiles.MVT_FAMILIES[layer])
     key = cache.key_of(database, who, "vector_tile", version, *params)
     etag = _etag(key)
     early = not_modified(etag, max_age)

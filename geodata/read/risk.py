@@ -40,13 +40,19 @@ def cached_grid_risk(conn: Connection, now: datetime) -> dict[str, dict[str, Any
     return cache.cached(conn, "grid_risk", GRID_RISK_FAMILIES, (now,), lambda: grid_risk(conn, now))
 
 
+def _scored(conn: Connection, now: datetime) -> tuple[list[Any], Any, Any]:
+    """Every visible grid's components (rows), scores and points per component."""
+    rows = grid_components(conn, now)
+    comps = {name: [row[name] for row in rows] for name in risk.GRID_WEIGHTS}
+    scores, points = risk.grid_scores(comps)
+    return rows, scores, points
+
+
 def top_grids(conn: Connection, now: datetime, prefix: str, n: int) -> list[dict[str, Any]]:
     """The ``n`` riskiest grids whose code starts with ``prefix`` (score high to low, then code):
     code, name, score, class — scored among every grid the caller may see, as ``grid_risk``
     does, without building every grid's components (what the wall needs)."""
-    rows = grid_components(conn, now)
-    comps = {name: [row[name] for row in rows] for name in risk.GRID_WEIGHTS}
-    scores, _points = risk.grid_scores(comps)
+    rows, scores, _points = _scored(conn, now)
     ranked = sorted(
         (i for i, row in enumerate(rows) if row["code"].startswith(prefix)),
         key=lambda i: (-round(scores[i], 1), rows[i]["code"]),
@@ -60,9 +66,7 @@ def top_grids(conn: Connection, now: datetime, prefix: str, n: int) -> list[dict
 
 def grid_risk(conn: Connection, now: datetime) -> dict[str, dict[str, Any]]:
     """code → {name, score, class, components, points} for every grid the caller may see."""
-    rows = grid_components(conn, now)
-    comps = {name: [row[name] for row in rows] for name in risk.GRID_WEIGHTS}
-    scores, points = risk.grid_scores(comps)
+    rows, scores, points = _scored(conn, now)
     return {
         row["code"]: {
             "name": row["name"],
